@@ -1,0 +1,1 @@
+package dev.livepatch.api.v1alpha1; class Placeholder {}
