@@ -1,0 +1,48 @@
+package dev.livepatch.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+import io.fabric8.kubernetes.api.model.LabelSelector;
+import java.util.ArrayList;
+import java.util.List;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(
+        value = "self.modules.all(m, self.modules.filter(n, n.name == m.name && n.kernelRelease == m.kernelRelease).size() == 1)",
+        message = "module names must be unique per kernelRelease within a LivePatch",
+        reason = "FieldValueDuplicate")
+@ValidationRule(
+        value = "self.modules.all(m, !m.atomicReplace || self.modules.all(n, n.kernelRelease != m.kernelRelease || n.name == m.name || !n.replaceable))",
+        message = "an atomicReplace module supersedes every replaceable module of its kernelRelease: declare at most one, and no other replaceable module for that kernelRelease",
+        reason = "FieldValueForbidden")
+public class LivePatchSpec {
+
+    @JsonPropertyDescription("Nodes to patch. Empty selects every Linux node; a node is targeted only when some module's kernelRelease equals its kernel version.")
+    private LabelSelector nodeSelector;
+
+    @Required
+    @Size(min = 1, max = 64)
+    @JsonPropertyDescription("The livepatch modules, in load order.")
+    private List<PatchModule> modules = new ArrayList<>();
+
+    @Default("{}")
+    @JsonPropertyDescription("How fast the modules roll out across the targeted nodes.")
+    private RolloutSpec rollout = new RolloutSpec();
+
+    @Default("Unload")
+    @JsonPropertyDescription("On deletion: Unload rolls the modules off the nodes with the rollout's pacing; Retain leaves the kernels patched.")
+    private RemovalPolicy removalPolicy = RemovalPolicy.Unload;
+
+    public LabelSelector getNodeSelector() { return nodeSelector; }
+    public void setNodeSelector(LabelSelector nodeSelector) { this.nodeSelector = nodeSelector; }
+    public List<PatchModule> getModules() { return modules; }
+    public void setModules(List<PatchModule> modules) { this.modules = modules; }
+    public RolloutSpec getRollout() { return rollout; }
+    public void setRollout(RolloutSpec rollout) { this.rollout = rollout; }
+    public RemovalPolicy getRemovalPolicy() { return removalPolicy; }
+    public void setRemovalPolicy(RemovalPolicy removalPolicy) { this.removalPolicy = removalPolicy; }
+}

@@ -1,0 +1,86 @@
+package dev.livepatch.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import java.util.Objects;
+
+/** One desired module on one node, with the LivePatch it came from and that LivePatch's stall policy. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class NodeModule {
+    @Required
+    @Pattern(PatchModule.NAME_PATTERN)
+    private String name;
+    @Required
+    @JsonPropertyDescription("The LivePatch that declares this module.")
+    private String livePatch;
+    @JsonPropertyDescription("That LivePatch's metadata.generation when the operator wrote this entry.")
+    private Long livePatchGeneration;
+    @Required
+    @Pattern(PatchModule.KERNEL_RELEASE_PATTERN)
+    private String kernelRelease;
+    @Required
+    private Boolean replaceable;
+    private Boolean atomicReplace = false;
+    @Required
+    private ModuleSource source;
+    @Pattern(RolloutSpec.DURATION_PATTERN)
+    private String stallTimeout = "120s";
+    private OnStall onStall = OnStall.Revert;
+
+    public NodeModule() {}
+
+    /** The node's copy of one LivePatch module, carrying that LivePatch's stall policy. */
+    public static NodeModule of(String livePatch, Long generation, PatchModule module, RolloutSpec rollout) {
+        NodeModule m = new NodeModule();
+        m.name = module.getName();
+        m.livePatch = livePatch;
+        m.livePatchGeneration = generation;
+        m.kernelRelease = module.getKernelRelease();
+        m.replaceable = module.getReplaceable();
+        m.atomicReplace = module.isAtomicReplace();
+        m.source = module.getSource();
+        m.stallTimeout = rollout.getStallTimeout();
+        m.onStall = rollout.getOnStall();
+        return m;
+    }
+
+    public String getName() { return name; }
+    public void setName(String name) { this.name = name; }
+    public String getLivePatch() { return livePatch; }
+    public void setLivePatch(String livePatch) { this.livePatch = livePatch; }
+    public Long getLivePatchGeneration() { return livePatchGeneration; }
+    public void setLivePatchGeneration(Long livePatchGeneration) { this.livePatchGeneration = livePatchGeneration; }
+    public String getKernelRelease() { return kernelRelease; }
+    public void setKernelRelease(String kernelRelease) { this.kernelRelease = kernelRelease; }
+    public Boolean getReplaceable() { return replaceable; }
+    public void setReplaceable(Boolean replaceable) { this.replaceable = replaceable; }
+    public Boolean getAtomicReplace() { return atomicReplace; }
+    public void setAtomicReplace(Boolean atomicReplace) { this.atomicReplace = atomicReplace; }
+    public ModuleSource getSource() { return source; }
+    public void setSource(ModuleSource source) { this.source = source; }
+    public String getStallTimeout() { return stallTimeout; }
+    public void setStallTimeout(String stallTimeout) { this.stallTimeout = stallTimeout; }
+    public OnStall getOnStall() { return onStall; }
+    public void setOnStall(OnStall onStall) { this.onStall = onStall; }
+
+    @JsonIgnore
+    public boolean isPinned() { return !Boolean.TRUE.equals(replaceable); }
+    @JsonIgnore
+    public boolean isAtomicReplace() { return Boolean.TRUE.equals(atomicReplace); }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof NodeModule m && Objects.equals(name, m.name) && Objects.equals(livePatch, m.livePatch)
+                && Objects.equals(livePatchGeneration, m.livePatchGeneration) && Objects.equals(kernelRelease, m.kernelRelease)
+                && Objects.equals(replaceable, m.replaceable) && Objects.equals(atomicReplace, m.atomicReplace)
+                && Objects.equals(source, m.source) && Objects.equals(stallTimeout, m.stallTimeout) && onStall == m.onStall;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(name, livePatch, livePatchGeneration, kernelRelease, replaceable, atomicReplace, source, stallTimeout, onStall);
+    }
+}

@@ -1,0 +1,34 @@
+package dev.livepatch.api.v1alpha1;
+
+/**
+ * Reasons a node daemon reports on a module or condition. The operator copies them into the
+ * LivePatch's failures, so they are the words a user sees: each names a cause one can act on.
+ */
+public final class NodeReasons {
+    /** The module file's sha256 differs from the spec's. */
+    public static final String CHECKSUM_MISMATCH = "ChecksumMismatch";
+    /** The module file is not a livepatch (modinfo has no {@code livepatch: Y}). */
+    public static final String NOT_A_LIVEPATCH = "NotALivepatch";
+    /** The module was built for another kernel (vermagic differs from uname -r). */
+    public static final String VERMAGIC_MISMATCH = "VermagicMismatch";
+    /** The module file could not be fetched (url, ConfigMap or hostPath). */
+    public static final String FETCH_FAILED = "FetchFailed";
+    /** An atomic-replace module would sweep pinned or unmanaged patches on a kernel without the hybrid attribute. */
+    public static final String HYBRID_UNSUPPORTED = "HybridUnsupported";
+    /** The kernel refused the load or the enable (insmod error, EINVAL, ...). */
+    public static final String LOAD_FAILED = "LoadFailed";
+    /** The transition outlasted stallTimeout and was reversed (onStall: Revert). */
+    public static final String STALL_REVERTED = "StallReverted";
+    /** The transition has outlasted stallTimeout and the node keeps waiting (onStall: Wait). */
+    public static final String TRANSITION_STALLED = "TransitionStalled";
+    /** The node's kernel has no livepatch support. */
+    public static final String LIVEPATCH_UNSUPPORTED = "LivepatchUnsupported";
+    /** The desired set breaks a hybrid rule (e.g. two atomic-replace modules). */
+    public static final String INVALID_DESIRED_SET = "InvalidDesiredSet";
+    /** Kernel matches spec. */
+    public static final String CONVERGED = "Converged";
+    /** A transition is in flight or modules wait their turn. */
+    public static final String APPLYING = "Applying";
+
+    private NodeReasons() {}
+}

@@ -1,1 +1,0 @@
-package dev.livepatch.api.v1alpha1; class Placeholder {}

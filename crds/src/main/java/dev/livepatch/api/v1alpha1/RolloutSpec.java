@@ -1,0 +1,84 @@
+package dev.livepatch.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.ValidationRule;
+import io.fabric8.kubernetes.api.model.IntOrString;
+
+/** Pacing of a rollout across the targeted nodes (DESIGN §6). */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class RolloutSpec {
+    /** Go-style durations as Kubernetes writes them: 30s, 1m30s, 500ms, 2h. */
+    public static final String DURATION_PATTERN = "^([0-9]{1,6}(ms|s|m|h))+$";
+    static final String PERCENT_1_TO_100 = "^([1-9][0-9]?|100)%$";
+
+    @Default("1")
+    @ValidationRule(value = "type(self) == int ? self >= 1 : self.matches('" + PERCENT_1_TO_100 + "')",
+            message = "maxConcurrent must be an integer >= 1 or a percentage from 1% to 100%", reason = "FieldValueInvalid")
+    @JsonPropertyDescription("Nodes in a kernel transition at once: an integer, or a percentage of the targeted nodes (rounded up, at least 1).")
+    private IntOrString maxConcurrent = new IntOrString(1);
+
+    @Default("30s")
+    @Pattern(DURATION_PATTERN)
+    @ValidationRule(value = "duration(self) <= duration('24h')", message = "interval must be at most 24h", reason = "FieldValueInvalid")
+    @JsonPropertyDescription("Least time between admitting two nodes.")
+    private String interval = "30s";
+
+    @Default("60s")
+    @Pattern(DURATION_PATTERN)
+    @ValidationRule(value = "duration(self) <= duration('24h')", message = "nodeCooldown must be at most 24h", reason = "FieldValueInvalid")
+    @JsonPropertyDescription("Least time between two transitions on one node.")
+    private String nodeCooldown = "60s";
+
+    @Default("120s")
+    @Pattern(DURATION_PATTERN)
+    @ValidationRule(value = "duration(self) >= duration('1s') && duration(self) <= duration('24h')",
+            message = "stallTimeout must be between 1s and 24h", reason = "FieldValueInvalid")
+    @JsonPropertyDescription("A transition longer than this is stalled.")
+    private String stallTimeout = "120s";
+
+    @Default("Revert")
+    @JsonPropertyDescription("On a stall: Revert reverses the transition and marks the node Failed; Wait keeps waiting.")
+    private OnStall onStall = OnStall.Revert;
+
+    @Default("0")
+    @ValidationRule(value = "type(self) == int ? self >= 0 : self.matches('" + PERCENT_1_TO_100 + "')",
+            message = "maxFailedNodes must be an integer >= 0 or a percentage from 1% to 100%", reason = "FieldValueInvalid")
+    @JsonPropertyDescription("Failed plus stalled nodes tolerated before the rollout pauses itself: an integer or a percentage of the targeted nodes (rounded down).")
+    private IntOrString maxFailedNodes = new IntOrString(0);
+
+    @Default("0")
+    @Min(0)
+    @Max(1000)
+    @JsonPropertyDescription("Nodes patched first; when they are updated the operator sets paused: true, and the rollout goes on once paused is false again.")
+    private Integer canaryNodes = 0;
+
+    @Default("false")
+    @JsonPropertyDescription("Admit no more nodes; transitions already admitted finish.")
+    private Boolean paused = false;
+
+    public IntOrString getMaxConcurrent() { return maxConcurrent; }
+    public void setMaxConcurrent(IntOrString maxConcurrent) { this.maxConcurrent = maxConcurrent; }
+    public String getInterval() { return interval; }
+    public void setInterval(String interval) { this.interval = interval; }
+    public String getNodeCooldown() { return nodeCooldown; }
+    public void setNodeCooldown(String nodeCooldown) { this.nodeCooldown = nodeCooldown; }
+    public String getStallTimeout() { return stallTimeout; }
+    public void setStallTimeout(String stallTimeout) { this.stallTimeout = stallTimeout; }
+    public OnStall getOnStall() { return onStall; }
+    public void setOnStall(OnStall onStall) { this.onStall = onStall; }
+    public IntOrString getMaxFailedNodes() { return maxFailedNodes; }
+    public void setMaxFailedNodes(IntOrString maxFailedNodes) { this.maxFailedNodes = maxFailedNodes; }
+    public Integer getCanaryNodes() { return canaryNodes; }
+    public void setCanaryNodes(Integer canaryNodes) { this.canaryNodes = canaryNodes; }
+    public Boolean getPaused() { return paused; }
+    public void setPaused(Boolean paused) { this.paused = paused; }
+
+    @JsonIgnore
+    public boolean isPaused() { return Boolean.TRUE.equals(paused); }
+}
