@@ -13,10 +13,16 @@ public class NodeLivePatchSpec {
     @JsonPropertyDescription("The desired modules, in load order. A managed patch loaded on the node and absent here is retired.")
     private List<NodeModule> modules = new ArrayList<>();
 
+    @Size(max = 256)
+    @JsonPropertyDescription("Patch names released by a LivePatch deleted with removalPolicy Retain: the daemon leaves them loaded and stops managing them. Desired modules win over this list.")
+    private List<String> retained = new ArrayList<>();
+
     public NodeLivePatchSpec() {}
 
     public NodeLivePatchSpec(List<NodeModule> modules) { this.modules = modules; }
 
     public List<NodeModule> getModules() { return modules; }
     public void setModules(List<NodeModule> modules) { this.modules = modules; }
+    public List<String> getRetained() { return retained; }
+    public void setRetained(List<String> retained) { this.retained = retained; }
 }
