@@ -1,0 +1,32 @@
+#!/bin/bash
+# Boots the test VM once: run-vm.sh SHARED_DIR
+#
+# SHARED_DIR (a host directory, not under /tmp: the guest lays a tmpfs over /tmp) must hold
+# script.sh (run by the guest's /bin/sh) and may hold env.sh (sourced before it). The guest
+# writes exit-code there and whatever the script leaves. The serial console is this script's
+# stdout; QEMU exits when the guest powers off.
+#
+# The kernel, initramfs and QEMU come from the environment (LP_VMLINUX, LP_INITRAMFS, LP_QEMU),
+# as prepare.sh prints them; without them this script runs prepare.sh itself:
+#   e2e/kernel/run-vm.sh /path/to/dir
+# Knobs: LP_VM_MEMORY (default 1024M), LP_VM_CPU (default qemu64: under TCG "max" makes the
+# kernel boot and a JVM start two to three times slower), LP_VM_APPEND (extra kernel cmdline).
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+shared="$(cd "${1:?usage: run-vm.sh SHARED_DIR}" && pwd)"
+[[ -f "$shared/script.sh" ]] || { echo "run-vm.sh: no script.sh in $shared" >&2; exit 2; }
+
+if [[ -z "${LP_VMLINUX:-}" || -z "${LP_INITRAMFS:-}" || -z "${LP_QEMU:-}" ]]; then
+  eval "$("$HERE/prepare.sh")"
+fi
+
+# One vCPU under TCG: with two, every transition waits for the kernel's one-second retry.
+exec "$LP_QEMU" \
+  -machine pc,accel=tcg -cpu "${LP_VM_CPU:-qemu64}" -smp 1 -m "${LP_VM_MEMORY:-1024M}" \
+  -nodefaults -no-user-config -display none -no-reboot \
+  -serial stdio \
+  -kernel "$LP_VMLINUX" -initrd "$LP_INITRAMFS" \
+  -append "console=ttyS0 quiet panic=-1 ${LP_VM_APPEND:-}" \
+  -virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap" \
+  -virtfs "local,path=$shared,mount_tag=shared,security_model=none,multidevs=remap" \
+  </dev/null
