@@ -2,6 +2,7 @@ package dev.livepatch.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
@@ -23,6 +24,8 @@ public class NodeModule {
     private String kernelRelease;
     @Required
     private Boolean replaceable;
+    // Explicit, so that the @JsonIgnore on the isAtomicReplace() convenience does not hide the property.
+    @JsonProperty
     private Boolean atomicReplace = false;
     @Required
     private ModuleSource source;

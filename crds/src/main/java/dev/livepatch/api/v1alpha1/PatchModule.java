@@ -2,6 +2,7 @@ package dev.livepatch.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Pattern;
@@ -38,6 +39,8 @@ public class PatchModule {
 
     @Default("false")
     @JsonPropertyDescription("The module was built with atomic replace (klp_patch.replace = true, the kpatch-build default).")
+    // Explicit, so that the @JsonIgnore on the isAtomicReplace() convenience does not hide the property.
+    @JsonProperty
     private Boolean atomicReplace = false;
 
     @Required

@@ -2,6 +2,7 @@ package dev.livepatch.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
@@ -60,6 +61,8 @@ public class RolloutSpec {
 
     @Default("false")
     @JsonPropertyDescription("Admit no more nodes; transitions already admitted finish.")
+    // Explicit, so that the @JsonIgnore on the isPaused() convenience does not hide the property.
+    @JsonProperty
     private Boolean paused = false;
 
     public IntOrString getMaxConcurrent() { return maxConcurrent; }
