@@ -1,0 +1,28 @@
+package dev.livepatch.operator.rollout;
+
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * One node as the planner sees it for one LivePatch: what the objects say, nothing in memory.
+ *
+ * @param name              the node's name
+ * @param state             its state in this rollout
+ * @param ready             the Node's Ready condition is not False/Unknown; a node that is not ready is never admitted
+ * @param lastTransitionAt  when its latest kernel transition finished (or the one in flight started); null if never
+ * @param admittedGeneration the LivePatch generation its current-content entries were written at; null if not admitted
+ * @param reason            why it is failed, stalled or conflicting (null otherwise)
+ * @param message           human detail for {@code reason}
+ * @param since             RFC 3339 time it entered that state, when known
+ */
+public record NodeView(String name, NodeState state, boolean ready, Instant lastTransitionAt, Long admittedGeneration,
+                       String reason, String message, String since) {
+    public NodeView {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(state, "state");
+    }
+
+    public static NodeView of(String name, NodeState state) {
+        return new NodeView(name, state, true, null, null, null, null, null);
+    }
+}
