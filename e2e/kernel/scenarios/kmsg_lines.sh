@@ -1,0 +1,19 @@
+# The kernel log lines of DESIGN §4 that the daemon reads from /dev/kmsg, for one patch loaded
+# and unloaded. Also read from /dev/kmsg itself (the daemon's source), not only from dmesg.
+. /lp/lib.sh
+lp_load lp_cmdline_v1
+lp_unload lp_cmdline_v1
+dmesg >/shared/dmesg
+for line in \
+	"livepatch: enabling patch 'lp_cmdline_v1'" \
+	"livepatch: 'lp_cmdline_v1': starting patching transition" \
+	"livepatch: 'lp_cmdline_v1': patching complete" \
+	"livepatch: 'lp_cmdline_v1': starting unpatching transition" \
+	"livepatch: 'lp_cmdline_v1': unpatching complete"; do
+	assert_file_contains /shared/dmesg "$line"
+done
+# /dev/kmsg records: "<prio>,<seq>,<usec>,<flags>;<text>"; a read blocks at the end, hence timeout.
+{ timeout 1 cat /dev/kmsg; } >/shared/kmsg 2>/dev/null
+grep -q "^[0-9]*,[0-9]*,[0-9]*,[^;]*;livepatch: 'lp_cmdline_v1': patching complete" /shared/kmsg ||
+	fail "no kmsg record for patching complete: $(grep livepatch /shared/kmsg)"
+log "kmsg lines ok"
