@@ -1,0 +1,184 @@
+package dev.livepatch.daemon.kernel;
+
+import dev.livepatch.api.v1alpha1.BlockingTask;
+import dev.livepatch.api.v1alpha1.KernelCapabilities;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The kernel's livepatch interface read from sysfs and procfs under a host root prefix ({@code /host}
+ * in the pod, {@code /} in a VM, a temp dir in tests; DESIGN §5 rule 8).
+ *
+ * <p>Everything here races with the kernel: a patch directory vanishes when its unpatching (or a
+ * replacement) completes, a task exits while we read it. A vanished file is "not there", never an error.
+ */
+public final class SysfsKernel implements Kernel {
+    private final Path root;
+    private final Path livepatchDir;
+    private final AttributeWriter writer;
+
+    public SysfsKernel(Path hostRoot, AttributeWriter writer) {
+        this.root = hostRoot;
+        this.livepatchDir = hostRoot.resolve("sys/kernel/livepatch");
+        this.writer = writer;
+    }
+
+    public SysfsKernel(Path hostRoot) { this(hostRoot, AttributeWriter.REAL); }
+
+    public Path root() { return root; }
+
+    @Override
+    public String release() throws KernelException { return readRequired(root.resolve("proc/sys/kernel/osrelease")); }
+
+    @Override
+    public String bootId() throws KernelException { return readRequired(root.resolve("proc/sys/kernel/random/boot_id")); }
+
+    /**
+     * Probes the attributes of the first patch directory (or of none: a kernel with no patch loaded
+     * shows nothing, so the optional attributes read as absent until a patch is there).
+     */
+    @Override
+    public KernelCapabilities capabilities() {
+        boolean livepatch = Files.isDirectory(livepatchDir);
+        Optional<Path> any = listPatchDirs().stream().findFirst();
+        return new KernelCapabilities(livepatch,
+                any.map(d -> Files.exists(d.resolve("replace"))).orElse(false),
+                any.map(d -> Files.exists(d.resolve("stack_order"))).orElse(false),
+                any.map(d -> Files.exists(d.resolve("replaceable"))).orElse(false));
+    }
+
+    @Override
+    public List<PatchState> patches() throws KernelException {
+        List<PatchState> out = new ArrayList<>();
+        for (Path dir : listPatchDirs()) {
+            Optional<String> enabled = read(dir.resolve("enabled"));
+            Optional<String> transition = read(dir.resolve("transition"));
+            if (enabled.isEmpty() || transition.isEmpty()) {
+                continue; // vanished while we read it
+            }
+            out.add(new PatchState(dir.getFileName().toString(), parseBool(enabled.get()), parseBool(transition.get()),
+                    read(dir.resolve("replace")).map(SysfsKernel::parseBool).orElse(null),
+                    read(dir.resolve("stack_order")).map(Integer::valueOf).orElse(null),
+                    read(dir.resolve("replaceable")).map(SysfsKernel::parseBool).orElse(null)));
+        }
+        out.sort(Comparator.comparing((PatchState p) -> p.stackOrder() == null ? Integer.MAX_VALUE : p.stackOrder())
+                .thenComparing(PatchState::name));
+        return out;
+    }
+
+    @Override
+    public Map<String, Integer> modules() throws KernelException {
+        Map<String, Integer> out = new LinkedHashMap<>();
+        for (String line : readRequired(root.resolve("proc/modules")).split("\n")) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length == 0 || f[0].isEmpty()) continue;
+            int refcnt = read(root.resolve("sys/module").resolve(f[0]).resolve("refcnt")).map(Integer::valueOf).orElse(0);
+            out.put(f[0], refcnt);
+        }
+        return out;
+    }
+
+    @Override
+    public void writeEnabled(String patch, boolean enabled) throws KernelException {
+        writer.write(patchAttr(patch, "enabled"), enabled ? "1" : "0");
+    }
+
+    @Override
+    public void writeReplaceable(String patch, boolean replaceable) throws KernelException {
+        Path attr = patchAttr(patch, "replaceable");
+        if (!Files.exists(attr)) {
+            throw new KernelException(Errno.ENOENT, "this kernel has no replaceable attribute for patch " + patch);
+        }
+        writer.write(attr, replaceable ? "1" : "0");
+    }
+
+    @Override
+    public List<BlockingTask> blockingTasks(int targetState, int max) {
+        List<BlockingTask> out = new ArrayList<>();
+        try (DirectoryStream<Path> procs = Files.newDirectoryStream(root.resolve("proc"), p -> isNumber(p.getFileName().toString()))) {
+            for (Path proc : procs) {
+                try (DirectoryStream<Path> tasks = Files.newDirectoryStream(proc.resolve("task"))) {
+                    for (Path task : tasks) {
+                        if (out.size() >= max) return out;
+                        Optional<String> state = read(task.resolve("patch_state"));
+                        if (state.isEmpty()) continue;
+                        int s = Integer.parseInt(state.get());
+                        if (s == -1 || s == targetState) continue;
+                        out.add(new BlockingTask(Integer.parseInt(task.getFileName().toString()),
+                                read(task.resolve("comm")).orElse("?"), topOfStack(task.resolve("stack"))));
+                    }
+                } catch (IOException | NumberFormatException e) {
+                    // the process exited while we listed it, or its dir is not what we expect: skip it
+                }
+            }
+        } catch (IOException e) {
+            return out;
+        }
+        return out;
+    }
+
+    private List<String> topOfStack(Path stackFile) {
+        List<String> frames = new ArrayList<>();
+        for (String line : read(stackFile).orElse("").split("\n")) {
+            if (line.isBlank()) continue;
+            if (frames.size() >= BlockingTask.MAX_STACK_FRAMES) break;
+            frames.add(line.trim().length() > 200 ? line.trim().substring(0, 200) : line.trim());
+        }
+        return frames;
+    }
+
+    private Path patchAttr(String patch, String attr) throws KernelException {
+        if (!patch.matches("[A-Za-z0-9_]+")) {
+            throw new KernelException(Errno.EINVAL, "not a patch name: '" + patch + "'");
+        }
+        return livepatchDir.resolve(patch).resolve(attr);
+    }
+
+    private List<Path> listPatchDirs() {
+        List<Path> dirs = new ArrayList<>();
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(livepatchDir, Files::isDirectory)) {
+            s.forEach(dirs::add);
+        } catch (IOException e) {
+            // no livepatch support, or the dir is gone: no patches
+        }
+        dirs.sort(Comparator.comparing(p -> p.getFileName().toString()));
+        return dirs;
+    }
+
+    private static Optional<String> read(Path file) {
+        try {
+            return Optional.of(Files.readString(file, StandardCharsets.US_ASCII).trim());
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static String readRequired(Path file) throws KernelException {
+        try {
+            return Files.readString(file, StandardCharsets.US_ASCII).trim();
+        } catch (NoSuchFileException e) {
+            throw new KernelException(Errno.ENOENT, "read " + file + ": no such file", e);
+        } catch (IOException e) {
+            throw new KernelException(Errno.fromMessage(e.getMessage()), "read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static boolean parseBool(String s) { return s.equals("1") || s.equalsIgnoreCase("Y"); }
+
+    private static boolean isNumber(String s) {
+        if (s.isEmpty()) return false;
+        for (int i = 0; i < s.length(); i++) if (!Character.isDigit(s.charAt(i))) return false;
+        return true;
+    }
+}

@@ -1,0 +1,166 @@
+package dev.livepatch.daemon.plan;
+
+import dev.livepatch.api.v1alpha1.NodeReasons;
+import dev.livepatch.daemon.plan.PlanInput.Desired;
+import dev.livepatch.daemon.plan.PlanInput.Managed;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * The hybrid-mode planner (DESIGN §5 rules 1-4): a pure function from the kernel as read, the
+ * desired set D and the daemon's records to the ordered steps that converge the kernel, or a
+ * refusal per module with its reason.
+ *
+ * <p>The plan is computed against a model of the patch stack that each step updates the way the
+ * kernel would, so a check made for step k sees the stack as it will be after steps 1..k-1. The
+ * executor takes only the first step, then reads the kernel again and plans anew: the plan is
+ * never trusted across a transition.
+ *
+ * <ol>
+ *   <li>Load before retire: every member of D not enabled is loaded, in D's order; only then are
+ *       managed patches not in D disabled, topmost first. A replaceable upgrade (new name in D, old
+ *       name retired) therefore always has one version enabled.</li>
+ *   <li>Pinned patches are never swept: an atomic-replace module is loaded only when every other
+ *       enabled patch is a managed replaceable one D retires; or, where the kernel has the hybrid
+ *       attribute, after writing 0 to it on every pinned managed patch (and when no unmanaged patch
+ *       would be swept). Else it is refused with {@code HybridUnsupported}.</li>
+ *   <li>At most one atomic-replace module, and then no other replaceable module, in D: otherwise the
+ *       atomic ones are refused with {@code InvalidDesiredSet} and the rest goes on.</li>
+ *   <li>One transition at a time: the steps are a sequence; the executor runs them one by one.</li>
+ * </ol>
+ *
+ * <p>Same name, other sha256: a loaded patch cannot be swapped for another build under the same
+ * name without disabling it first (a window without the fix), so such a module is refused; a new
+ * build must get a new name, and the old name is retired once the new one is enabled. Unmanaged
+ * patches are never a step's target.
+ */
+public final class HybridPlanner {
+    private HybridPlanner() {}
+
+    /** A patch of the model stack: its hybrid attribute value (null: kernel lacks it) and whether the daemon manages it. */
+    private record Entry(String name, Boolean attr, Managed managed) {
+        boolean sweptByAtomicReplace(boolean hybrid) { return !hybrid || !Boolean.FALSE.equals(attr); }
+    }
+
+    public static Plan plan(PlanInput in) {
+        List<Step> steps = new ArrayList<>();
+        List<Plan.Refusal> refusals = new ArrayList<>();
+        Set<String> desiredNames = in.desired().stream().map(Desired::name).collect(Collectors.toSet());
+
+        // The model stack, bottom first: enabled patches only (a disabled one is on its way out).
+        List<Entry> stack = new ArrayList<>();
+        for (PlanInput.Patch p : in.patches()) {
+            if (p.enabled()) stack.add(new Entry(p.name(), p.replaceableAttr(), in.managed().get(p.name())));
+        }
+
+        Set<String> refusedAtomic = checkAtomicRule(in.desired(), refusals);
+
+        for (Desired d : in.desired()) {
+            if (d.blocked() || refusedAtomic.contains(d.name())) continue;
+            Entry loaded = find(stack, d.name());
+            if (loaded != null) {
+                if (loaded.managed() == null) {
+                    refusals.add(new Plan.Refusal(d.name(), NodeReasons.INVALID_DESIRED_SET, "failed to load module " + d.name()
+                            + ": a patch of that name is already loaded and not managed by the daemon (loaded by another tool?); "
+                            + "it was left untouched (unload it, or give the module another name)", true));
+                } else if (!loaded.managed().sha256().equals(d.sha256())) {
+                    refusals.add(new Plan.Refusal(d.name(), NodeReasons.INVALID_DESIRED_SET, "failed to upgrade module " + d.name()
+                            + ": another build (sha256 " + loaded.managed().sha256() + ") is enabled under the same name, and a patch "
+                            + "cannot be replaced in place without a window without the fix; the loaded build was left enabled "
+                            + "(give the new build a new module name; the old name is then retired after the new one is enabled)", true));
+                }
+                continue;
+            }
+            if (in.loadedModules().contains(d.name())) {
+                refusals.add(new Plan.Refusal(d.name(), NodeReasons.APPLYING, "waiting for the previous copy of module " + d.name()
+                        + " to be unloaded (its rmmod grace period) before loading it again", false));
+                continue;
+            }
+            if (d.atomicReplace()) {
+                if (!planAtomicLoad(in, d, stack, desiredNames, steps, refusals)) continue;
+            } else {
+                stack.add(new Entry(d.name(), in.hybridAttr() ? Boolean.TRUE : null, managedOf(d)));
+            }
+            steps.add(new Step.Load(d));
+        }
+
+        // Rule 1, second half: retire managed patches D no longer names, topmost first.
+        for (int i = stack.size() - 1; i >= 0; i--) {
+            Entry e = stack.get(i);
+            if (e.managed() != null && !desiredNames.contains(e.name())) steps.add(new Step.Disable(e.name()));
+        }
+        return new Plan(steps, refusals);
+    }
+
+    /** Rule 3; returns the atomic-replace modules refused for it. */
+    private static Set<String> checkAtomicRule(List<Desired> desired, List<Plan.Refusal> refusals) {
+        List<Desired> atomic = desired.stream().filter(d -> d.atomicReplace() && !d.blocked()).toList();
+        List<String> otherReplaceable = desired.stream().filter(d -> !d.blocked() && d.replaceable() && !d.atomicReplace())
+                .map(Desired::name).toList();
+        Set<String> refused = new HashSet<>();
+        for (Desired a : atomic) {
+            String why = atomic.size() > 1
+                    ? "the node's desired set has " + atomic.size() + " atomic-replace modules " + atomic.stream().map(Desired::name).toList() + " (at most one per node)"
+                    : !otherReplaceable.isEmpty() ? "the node's desired set also has the replaceable modules " + otherReplaceable
+                            + ", which an atomic-replace module would sweep" : null;
+            if (why == null) continue;
+            refused.add(a.name());
+            refusals.add(new Plan.Refusal(a.name(), NodeReasons.INVALID_DESIRED_SET,
+                    "failed to load module " + a.name() + ": " + why + "; nothing loaded for it (fix the LivePatches that target this node)", true));
+        }
+        return refused;
+    }
+
+    /** Rule 2: plans the Protect steps before an atomic-replace load, updates the model; false when refused. */
+    private static boolean planAtomicLoad(PlanInput in, Desired d, List<Entry> stack, Set<String> desiredNames,
+                                          List<Step> steps, List<Plan.Refusal> refusals) {
+        boolean hybrid = in.hybridAttr();
+        List<String> pinned = new ArrayList<>();
+        List<String> unmanaged = new ArrayList<>();
+        List<String> stillDesired = new ArrayList<>();
+        List<String> toProtect = new ArrayList<>();
+        for (Entry e : stack) {
+            boolean retiring = e.managed() != null && e.managed().replaceable() && !desiredNames.contains(e.name());
+            if (retiring) continue;
+            if (e.managed() == null) {
+                if (e.sweptByAtomicReplace(hybrid)) unmanaged.add(e.name()); // never touched, so never protected by us
+            } else if (!e.managed().replaceable()) {
+                if (hybrid) {
+                    if (!Boolean.FALSE.equals(e.attr())) toProtect.add(e.name());
+                } else {
+                    pinned.add(e.name());
+                }
+            } else if (e.sweptByAtomicReplace(hybrid)) {
+                stillDesired.add(e.name());
+            }
+        }
+        if (!pinned.isEmpty() || !unmanaged.isEmpty() || !stillDesired.isEmpty()) {
+            StringBuilder what = new StringBuilder();
+            if (!pinned.isEmpty()) what.append("pinned patches ").append(pinned);
+            if (!unmanaged.isEmpty()) what.append(what.length() > 0 ? " and " : "").append("unmanaged patches ").append(unmanaged);
+            if (!stillDesired.isEmpty()) what.append(what.length() > 0 ? " and " : "").append("desired patches ").append(stillDesired);
+            refusals.add(new Plan.Refusal(d.name(), NodeReasons.HYBRID_UNSUPPORTED, "failed to load module " + d.name()
+                    + ": it is built with atomic replace and would sweep the " + what
+                    + (hybrid ? "" : ", and this kernel has no hybrid 'replaceable' attribute")
+                    + "; nothing loaded (rebuild it without atomic replace, e.g. kpatch-build --non-replace)", true));
+            return false;
+        }
+        for (String p : toProtect) {
+            steps.add(new Step.Protect(p));
+            stack.replaceAll(e -> e.name().equals(p) ? new Entry(p, Boolean.FALSE, e.managed()) : e);
+        }
+        stack.removeIf(e -> e.sweptByAtomicReplace(hybrid));
+        stack.add(new Entry(d.name(), hybrid ? Boolean.TRUE : null, managedOf(d)));
+        return true;
+    }
+
+    private static Managed managedOf(Desired d) { return new Managed(d.name(), d.sha256(), d.replaceable(), d.atomicReplace()); }
+
+    private static Entry find(List<Entry> stack, String name) {
+        return stack.stream().filter(e -> e.name().equals(name)).findFirst().orElse(null);
+    }
+}
