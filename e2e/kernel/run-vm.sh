@@ -1,10 +1,10 @@
 #!/bin/bash
 # Boots the test VM once: run-vm.sh SHARED_DIR
 #
-# SHARED_DIR (a host directory, not under /tmp: the guest lays a tmpfs over /tmp) must hold
-# script.sh (run by the guest's /bin/sh) and may hold env.sh (sourced before it). The guest
-# writes exit-code there and whatever the script leaves. The serial console is this script's
-# stdout; QEMU exits when the guest powers off.
+# SHARED_DIR (a host directory) must hold script.sh (run by the guest's /bin/sh) and may hold
+# env.sh (sourced before it; LP_SHARED_HOST=SHARED_DIR there puts the directory at its host
+# path inside the guest's chroot /host too). The guest writes exit-code there and whatever the
+# script leaves. The serial console is this script's stdout; QEMU exits when the guest powers off.
 #
 # The kernel, initramfs and QEMU come from the environment (LP_VMLINUX, LP_INITRAMFS, LP_QEMU),
 # as prepare.sh prints them; without them this script runs prepare.sh itself:

@@ -106,10 +106,12 @@ pid_of_comm() {
 kmsg() { dmesg; }
 
 # --- the host's JVM, run against this kernel --------------------------------------------------
-# lp_java ARGS...: runs $LP_JAVA_HOME/bin/java in `chroot /host` (host paths unchanged, the
-# guest's /proc and /sys, tmpfs /tmp). Flags for a fast start under TCG come first; ARGS may
-# override them. Working directory: the shared directory (its host path).
-LP_JAVA_FAST_OPTS="-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto -XX:-UsePerfData -Xmx256m"
+# lp_java ARGS...: runs $LP_JAVA_HOME/bin/java in `chroot /host`: host paths unchanged (read-only),
+# the guest's /proc and /sys, java.io.tmpdir /run/tmp (tmpfs). Flags for a fast start under TCG
+# come first (measured: ~1.7 s for a small main, ~2.4 s without them); ARGS may override them.
+# Working directory: the shared directory, at its host path. A pod-like node root: /run/node.
+LP_NODE_ROOT=/run/node
+LP_JAVA_FAST_OPTS="-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto -XX:-UsePerfData -Xmx256m -Djava.io.tmpdir=/run/tmp"
 lp_java() {
 	chroot /host /bin/sh -c 'cd "$0" && exec "$@"' "${LP_SHARED_HOST:-/}" \
 		"$LP_JAVA_HOME/bin/java" $LP_JAVA_FAST_OPTS "$@"
