@@ -70,6 +70,12 @@ class KernelScenariosTest {
     scenario("refusals");
   }
 
+  @Test
+  void hostKmodInTheGuestChrootLoadsIntoTheGuestKernel() {
+    GuestRun run = scenario("chroot_kmod");
+    assertThat(run.file("kmod-insmod-magic.err")).contains("Invalid module format");
+  }
+
   private static GuestRun scenario(String name) {
     GuestRun run = KernelVm.named(name).runScenario(name);
     System.out.printf("kernel scenario %s: exit %s, boot %s ms, wall %d ms%n", name,
