@@ -439,10 +439,10 @@ public final class Converger {
             if (!seen.add(m.getName())) continue; // a duplicate name: the first entry wins
             boolean blocked = state.failures.containsKey(m.getName())
                     || (!enabled.contains(m.getName()) && !files.containsKey(m.getName()) && !kernel.modules().containsKey(m.getName()));
-            desired.add(new PlanInput.Desired(m.getName(), m.getSource().getSha256(), !m.isPinned(), m.isAtomicReplace(), blocked));
+            desired.add(new PlanInput.Desired(m.getName(), m.getSource().getSha256(), !m.isPinned(), m.isAtomicReplace(), blocked, m.getLivePatch()));
         }
         Map<String, PlanInput.Managed> managed = new HashMap<>();
-        state.managed.forEach((n, r) -> managed.put(n, new PlanInput.Managed(n, r.sha256, r.replaceable, r.atomicReplace)));
+        state.managed.forEach((n, r) -> managed.put(n, new PlanInput.Managed(n, r.sha256, r.replaceable, r.atomicReplace, r.livePatch)));
         return new PlanInput(patches, kernel.modules().keySet(), Boolean.TRUE.equals(kernel.capabilities().getHybridAttr()), desired, managed);
     }
 

@@ -45,13 +45,24 @@ final class StatusAssembler {
         s.setCapabilities(in.capabilities());
         s.setPatches(patches(in));
         s.setModules(modules(in));
-        s.setTransition(in.transition());
+        s.setTransition(copy(in.transition()));
         s.setLastTransitions(new ArrayList<>(in.state().lastTransitions));
         List<PendingUnload> pending = new ArrayList<>();
         in.state().pendingUnloads.forEach((m, p) -> pending.add(new PendingUnload(m, p.since, p.unloadAfter)));
         s.setPendingUnloads(pending.subList(0, Math.min(MAX_LIST, pending.size())));
         s.setConditions(conditions(in, s));
         return s;
+    }
+
+    /** The executor keeps updating its Transition; a published status holds its own copy. */
+    private static Transition copy(Transition t) {
+        if (t == null) return null;
+        Transition c = new Transition();
+        c.setPatch(t.getPatch());
+        c.setDirection(t.getDirection());
+        c.setStartedAt(t.getStartedAt());
+        c.setBlockingTasks(List.copyOf(t.getBlockingTasks().subList(0, Math.min(Transition.MAX_BLOCKING_TASKS, t.getBlockingTasks().size()))));
+        return c;
     }
 
     private static List<KernelPatch> patches(Inputs in) {

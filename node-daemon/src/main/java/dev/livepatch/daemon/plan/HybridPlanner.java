@@ -33,6 +33,10 @@ import java.util.stream.Collectors;
  *   <li>One transition at a time: the steps are a sequence; the executor runs them one by one.</li>
  * </ol>
  *
+ * <p>Retirement waits for the loads it may depend on: a managed patch is kept while a desired module
+ * of its LivePatch, or (for a replaceable patch) any desired replaceable module, is not enabled — so
+ * a refused or failed upgrade leaves the old fix in place instead of a node without it.
+ *
  * <p>Same name, other sha256: a loaded patch cannot be swapped for another build under the same
  * name without disabling it first (a window without the fix), so such a module is refused; a new
  * build must get a new name, and the old name is retired once the new one is enabled. Unmanaged
@@ -88,10 +92,17 @@ public final class HybridPlanner {
             steps.add(new Step.Load(d));
         }
 
-        // Rule 1, second half: retire managed patches D no longer names, topmost first.
+        // Rule 1, second half: retire managed patches D no longer names, topmost first. "Only then":
+        // while a desired module is not enabled (refused, failed, waiting), the patches it may be meant
+        // to succeed stay: those of its LivePatch, and, when it is replaceable, every replaceable one.
+        List<Desired> missing = in.desired().stream().filter(d -> find(stack, d.name()) == null).toList();
+        Set<String> waitingLivePatches = missing.stream().map(Desired::livePatch).filter(l -> l != null).collect(Collectors.toSet());
+        boolean replaceableMissing = missing.stream().anyMatch(Desired::replaceable);
         for (int i = stack.size() - 1; i >= 0; i--) {
             Entry e = stack.get(i);
-            if (e.managed() != null && !desiredNames.contains(e.name())) steps.add(new Step.Disable(e.name()));
+            if (e.managed() == null || desiredNames.contains(e.name())) continue;
+            if (waitingLivePatches.contains(e.managed().livePatch()) || (replaceableMissing && e.managed().replaceable())) continue;
+            steps.add(new Step.Disable(e.name()));
         }
         return new Plan(steps, refusals);
     }
@@ -158,7 +169,7 @@ public final class HybridPlanner {
         return true;
     }
 
-    private static Managed managedOf(Desired d) { return new Managed(d.name(), d.sha256(), d.replaceable(), d.atomicReplace()); }
+    private static Managed managedOf(Desired d) { return new Managed(d.name(), d.sha256(), d.replaceable(), d.atomicReplace(), d.livePatch()); }
 
     private static Entry find(List<Entry> stack, String name) {
         return stack.stream().filter(e -> e.name().equals(name)).findFirst().orElse(null);

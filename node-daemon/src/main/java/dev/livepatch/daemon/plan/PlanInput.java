@@ -25,13 +25,13 @@ public record PlanInput(List<Patch> patches, Set<String> loadedModules, boolean 
     public record Patch(String name, boolean enabled, Boolean replaceableAttr) {}
 
     /** What the daemon recorded when it loaded a patch. */
-    public record Managed(String name, String sha256, boolean replaceable, boolean atomicReplace) {}
+    public record Managed(String name, String sha256, boolean replaceable, boolean atomicReplace, String livePatch) {}
 
     /**
      * One member of D. {@code blocked}: not to be loaded now (Failed until its spec entry changes, or
      * its file is not available), yet its name stays desired, so a loaded copy is not retired.
      */
-    public record Desired(String name, String sha256, boolean replaceable, boolean atomicReplace, boolean blocked) {
+    public record Desired(String name, String sha256, boolean replaceable, boolean atomicReplace, boolean blocked, String livePatch) {
         public boolean pinned() { return !replaceable; }
     }
 }

@@ -1,0 +1,138 @@
+package dev.livepatch.daemon;
+
+import dev.livepatch.api.v1alpha1.NodeLivePatch;
+import dev.livepatch.api.v1alpha1.NodeLivePatchSpec;
+import dev.livepatch.api.v1alpha1.NodeLivePatchStatus;
+import dev.livepatch.api.v1alpha1.NodeReasons;
+import dev.livepatch.daemon.config.DaemonConfig;
+import dev.livepatch.daemon.execute.Converger;
+import dev.livepatch.daemon.kernel.KernelLog;
+import dev.livepatch.daemon.kernel.KmsgReader;
+import dev.livepatch.daemon.metrics.DaemonMetrics;
+import dev.livepatch.daemon.node.HealthServer;
+import dev.livepatch.daemon.node.NodeAgent;
+import dev.livepatch.daemon.node.StatusWriter;
+import dev.livepatch.daemon.node.Wiring;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * The node daemon's entry point.
+ *
+ * <pre>
+ *   java -cp ... dev.livepatch.daemon.Main                        # the DaemonSet: watch NODE_NAME's NodeLivePatch
+ *   java -cp ... dev.livepatch.daemon.Main --once --spec-file spec.json --status-file status.json [--generation N] [--host-prefix /]
+ * </pre>
+ *
+ * One-shot mode converges the local kernel to a NodeLivePatchSpec (or a whole NodeLivePatch) read
+ * from a JSON file, with no API server, writes the resulting status as JSON and exits 0 when the
+ * node is Ready, 3 when it is not (a module failed), 2 on bad arguments or configuration, 1 on an
+ * unexpected error. Configuration is read from the environment ({@link DaemonConfig#KEYS}).
+ */
+public final class Main {
+    private static final Logger log = LoggerFactory.getLogger(Main.class);
+
+    private Main() {}
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> opts;
+        DaemonConfig config;
+        try {
+            opts = parseArgs(args);
+            Map<String, String> env = new HashMap<>(System.getenv());
+            if (opts.containsKey("--host-prefix")) env.put("HOST_PREFIX", opts.get("--host-prefix"));
+            config = DaemonConfig.fromEnv(env);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.exit(2);
+            return;
+        }
+        System.exit(opts.containsKey("--once") ? once(config, opts) : daemon(config));
+    }
+
+    static Map<String, String> parseArgs(String[] args) {
+        Map<String, String> opts = new HashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--once" -> opts.put("--once", "");
+                case "--spec-file", "--status-file", "--generation", "--host-prefix" -> {
+                    if (i + 1 >= args.length) throw new IllegalArgumentException(args[i] + " needs a value");
+                    opts.put(args[i], args[++i]);
+                }
+                default -> throw new IllegalArgumentException("unknown argument " + args[i]
+                        + " (usage: [--once --spec-file F --status-file F [--generation N]] [--host-prefix P])");
+            }
+        }
+        if (opts.containsKey("--once") && (!opts.containsKey("--spec-file") || !opts.containsKey("--status-file"))) {
+            throw new IllegalArgumentException("--once needs --spec-file and --status-file");
+        }
+        return opts;
+    }
+
+    /** One pass against the local kernel; no API server. Returns the exit code. */
+    static int once(DaemonConfig config, Map<String, String> opts) {
+        KubernetesSerialization json = new KubernetesSerialization();
+        try (KmsgReader kmsg = kmsg(config)) {
+            String text = Files.readString(Path.of(opts.get("--spec-file")));
+            NodeLivePatchSpec spec = text.contains("\"spec\"") && text.contains("\"kind\"")
+                    ? json.unmarshal(text, NodeLivePatch.class).getSpec() : json.unmarshal(text, NodeLivePatchSpec.class);
+            long gen = Long.parseLong(opts.getOrDefault("--generation", "1"));
+            Converger converger = Wiring.converger(config, null, kmsg == null ? KernelLog.NONE : kmsg,
+                    new DaemonMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)), s -> { });
+            NodeLivePatchStatus status = converger.converge(spec, gen);
+            Files.writeString(Path.of(opts.get("--status-file")), json.asJson(status));
+            boolean ready = status.getConditions().stream().anyMatch(c -> c.getType().equals("Ready") && c.getStatus().equals("True"));
+            log.atInfo().addKeyValue("ready", ready).addKeyValue("statusFile", opts.get("--status-file")).log("one-shot pass done");
+            return ready ? 0 : 3;
+        } catch (Exception e) {
+            log.atError().setCause(e).log("one-shot pass failed");
+            return 1;
+        }
+    }
+
+    static int daemon(DaemonConfig config) throws Exception {
+        if (config.nodeName().isEmpty()) {
+            System.err.println("NODE_NAME is not set (give it from the downward API: spec.nodeName)");
+            return 2;
+        }
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        DaemonMetrics metrics = new DaemonMetrics(registry);
+        KubernetesClient client = new KubernetesClientBuilder().build();
+        KmsgReader kmsg = kmsg(config);
+        StatusWriter writer = new StatusWriter(client, config.nodeName());
+        Converger converger = Wiring.converger(config, client, kmsg == null ? KernelLog.NONE : kmsg, metrics, writer);
+        NodeAgent agent = new NodeAgent(client, config.nodeName(), converger, writer, config.resync()).start();
+        HealthServer http = config.httpPort() > 0 ? new HealthServer(config.httpPort(), agent::alive, agent::ready, registry) : null;
+        log.atInfo().addKeyValue("node", config.nodeName()).addKeyValue("hostPrefix", config.hostPrefix())
+                .addKeyValue("httpPort", config.httpPort()).addKeyValue("reason", NodeReasons.APPLYING).log("node daemon started");
+        CountDownLatch stop = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            agent.close();
+            if (http != null) http.close();
+            if (kmsg != null) kmsg.close();
+            client.close();
+            stop.countDown();
+        }));
+        stop.await();
+        return 0;
+    }
+
+    private static KmsgReader kmsg(DaemonConfig config) {
+        if (!Files.isReadable(config.kmsgPath())) {
+            log.atWarn().addKeyValue("file", config.kmsgPath()).log("kernel log not readable; RCU stall warnings will not be counted");
+            return null;
+        }
+        return new KmsgReader(config.kmsgPath(), config.hostPrefix().resolve("proc/uptime")).start();
+    }
+}

@@ -1,0 +1,86 @@
+package dev.livepatch.daemon.config;
+
+import dev.livepatch.api.values.KubeDuration;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * The daemon's configuration, in one place: environment variables, each with its default and
+ * description ({@link #KEYS}); parsed strictly into an immutable snapshot. Paths under the host are
+ * given as the host sees them and resolved under {@code HOST_PREFIX}.
+ */
+public record DaemonConfig(String nodeName, Path hostPrefix, Path moduleCacheDir, Path stateFile, Path kmsgPath,
+                           Duration unloadGrace, Duration poll, Duration resync, int httpPort,
+                           Duration fetchTimeout, int fetchAttempts, Duration fetchBackoff, long maxModuleBytes,
+                           String insmod, String rmmod) {
+
+    /** A key: its default and what it is for. */
+    public record Key(String env, String defaultValue, String description) {}
+
+    public static final Map<String, Key> KEYS = keys(
+            new Key("NODE_NAME", "", "this node's name (downward API spec.nodeName); the NodeLivePatch watched has it"),
+            new Key("HOST_PREFIX", "/host", "where the host's root is mounted (/ when run on the host itself)"),
+            new Key("MODULE_CACHE_DIR", "/var/lib/livepatch-operator/modules", "host dir of verified module files, by sha256"),
+            new Key("STATE_FILE", "/var/lib/livepatch-operator/state.json", "host file of the daemon's records (managed patches, pending unloads)"),
+            new Key("KMSG_PATH", "/dev/kmsg", "the kernel log device, as the daemon's container sees it"),
+            new Key("UNLOAD_GRACE", "5m", "delay before rmmod of a retired, replaced or reverted module"),
+            new Key("POLL_INTERVAL", "500ms", "how often a transition in flight is looked at"),
+            new Key("RESYNC_INTERVAL", "30s", "how often the kernel is checked against the spec without a spec change"),
+            new Key("HTTP_PORT", "8080", "port of /healthz, /readyz and /metrics (0: none)"),
+            new Key("FETCH_TIMEOUT", "30s", "connect and request timeout of a module url"),
+            new Key("FETCH_ATTEMPTS", "4", "attempts in all for a module url (transport errors, 5xx, 429)"),
+            new Key("FETCH_BACKOFF", "1s", "first wait between url attempts; doubles"),
+            new Key("MAX_MODULE_BYTES", "67108864", "largest module file accepted"),
+            new Key("INSMOD", "insmod", "kmod's insmod (an argv[0], never run through a shell)"),
+            new Key("RMMOD", "rmmod", "kmod's rmmod"));
+
+    private static Map<String, Key> keys(Key... keys) {
+        Map<String, Key> m = new LinkedHashMap<>();
+        for (Key k : keys) m.put(k.env(), k);
+        return Map.copyOf(m);
+    }
+
+    /** Parses the environment; every bad value is reported at once. */
+    public static DaemonConfig fromEnv(Map<String, String> env) {
+        List<String> errors = new ArrayList<>();
+        Function<String, String> get = k -> {
+            String v = env.get(k);
+            return v == null || v.isBlank() ? KEYS.get(k).defaultValue() : v.strip();
+        };
+        Function<String, Duration> dur = k -> KubeDuration.parse(get.apply(k)).orElseGet(() -> {
+            errors.add(k + "=" + get.apply(k) + ": not a duration (e.g. 30s, 5m)");
+            return Duration.ZERO;
+        });
+        Function<String, Long> num = k -> {
+            try {
+                long n = Long.parseLong(get.apply(k));
+                if (n < 0) throw new NumberFormatException();
+                return n;
+            } catch (NumberFormatException e) {
+                errors.add(k + "=" + get.apply(k) + ": not a non-negative integer");
+                return 0L;
+            }
+        };
+        Path prefix = Path.of(get.apply("HOST_PREFIX"));
+        if (!prefix.isAbsolute()) errors.add("HOST_PREFIX=" + prefix + ": must be absolute");
+        DaemonConfig c = new DaemonConfig(get.apply("NODE_NAME"), prefix, underHost(prefix, get.apply("MODULE_CACHE_DIR")),
+                underHost(prefix, get.apply("STATE_FILE")), Path.of(get.apply("KMSG_PATH")), dur.apply("UNLOAD_GRACE"),
+                dur.apply("POLL_INTERVAL"), dur.apply("RESYNC_INTERVAL"), num.apply("HTTP_PORT").intValue(),
+                dur.apply("FETCH_TIMEOUT"), num.apply("FETCH_ATTEMPTS").intValue(), dur.apply("FETCH_BACKOFF"),
+                num.apply("MAX_MODULE_BYTES"), get.apply("INSMOD"), get.apply("RMMOD"));
+        if (c.poll().isZero()) errors.add("POLL_INTERVAL must be more than 0");
+        if (c.resync().isZero()) errors.add("RESYNC_INTERVAL must be more than 0");
+        if (!errors.isEmpty()) throw new IllegalArgumentException("bad configuration: " + String.join("; ", errors));
+        return c;
+    }
+
+    private static Path underHost(Path prefix, String hostPath) {
+        return prefix.resolve(hostPath.startsWith("/") ? hostPath.substring(1) : hostPath);
+    }
+}
