@@ -15,9 +15,10 @@ import java.util.Optional;
  * @param failureBudget  failed plus stalled nodes tolerated
  * @param failures       failed, stalled and conflicting nodes, at most {@link Planner#MAX_FAILURES}
  * @param nextCheck      when an interval or a cooldown ends and admission may be possible again
+ * @param canariesCleared there are no canaries, or they are done and their pause was recorded
  */
 public record Plan(List<String> admit, Counts counts, EffectivePacing pacing, List<String> canaries, Hold hold, int failureBudget,
-                   List<NodeView> failures, Optional<Instant> nextCheck) {
+                   List<NodeView> failures, Optional<Instant> nextCheck, boolean canariesCleared) {
 
     /** Counts after the admissions took effect: admitted nodes move from pending to in progress. */
     public Counts countsAfterAdmission() {

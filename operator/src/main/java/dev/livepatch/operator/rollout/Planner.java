@@ -45,7 +45,7 @@ public final class Planner {
         Hold hold = hold(in, counts, budget, canaries, canariesCleared, byName);
         List<NodeView> failures = failures(nodes);
         if (hold != Hold.NONE) {
-            return new Plan(List.of(), counts, pacing, canaries, hold, budget, failures, Optional.empty());
+            return new Plan(List.of(), counts, pacing, canaries, hold, budget, failures, Optional.empty(), canariesCleared);
         }
         List<NodeView> order = admissionOrder(nodes, canaries, canariesCleared, byName);
         Instant now = in.now();
@@ -58,12 +58,13 @@ public final class Planner {
             Instant intervalEnd = in.lastAdmission() == null ? now : in.lastAdmission().plus(pacing.interval());
             if (now.isBefore(intervalEnd)) {
                 Optional<Instant> next = order.isEmpty() ? Optional.empty() : Optional.of(intervalEnd);
-                return new Plan(List.of(), counts, pacing, canaries, hold, budget, failures, next);
+                return new Plan(List.of(), counts, pacing, canaries, hold, budget, failures, next, canariesCleared);
             }
             slots = Math.min(slots, 1);
         }
         List<String> admit = eligible.stream().limit(slots).map(NodeView::name).toList();
-        return new Plan(admit, counts, pacing, canaries, hold, budget, failures, admit.isEmpty() ? cooldownEnd : Optional.empty());
+        return new Plan(admit, counts, pacing, canaries, hold, budget, failures, admit.isEmpty() ? cooldownEnd : Optional.empty(),
+                canariesCleared);
     }
 
     /** The recorded canaries still targeted; if none are recorded, the first canaryNodes targeted nodes by name. */
@@ -111,15 +112,16 @@ public final class Planner {
 
     private static Hold hold(PlanInput in, Counts counts, int budget, List<String> canaries, boolean canariesCleared,
                              Map<String, NodeView> byName) {
-        if (in.policy().paused()) {
-            return Hold.PAUSED;
-        }
         if (counts.failed() + counts.stalled() > budget) {
-            return Hold.TOO_MANY_FAILURES;
+            return in.policy().paused() ? Hold.PAUSED : Hold.TOO_MANY_FAILURES;
         }
+        // Before PAUSED: a rollout a user paused while the canaries ran still records their pause.
         boolean canariesDone = !canaries.isEmpty() && canaries.stream().map(byName::get).allMatch(Planner::canaryDone);
         if (canariesDone && !canariesCleared) {
             return Hold.CANARY_PAUSE;
+        }
+        if (in.policy().paused()) {
+            return Hold.PAUSED;
         }
         return Hold.NONE;
     }

@@ -1,0 +1,82 @@
+package dev.livepatch.operator.livepatch;
+
+import dev.livepatch.api.v1alpha1.LivePatch;
+import dev.livepatch.api.v1alpha1.NodeLivePatch;
+import dev.livepatch.api.v1alpha1.NodeModule;
+import dev.livepatch.api.validation.LivePatchValidator;
+import dev.livepatch.operator.conflict.ClaimResolver;
+import dev.livepatch.operator.conflict.ModuleClaim;
+import dev.livepatch.operator.nodes.Targeting;
+import io.fabric8.kubernetes.api.model.Node;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * The fleet as the informer caches show it at the start of one reconcile: nodes, their
+ * NodeLivePatches and every LivePatch, oldest first (the order that settles conflicts and the
+ * load order of a node's desired set).
+ */
+public record Fleet(List<Node> nodes, Map<String, NodeLivePatch> nodeLivePatches, List<LivePatch> livePatchesOldestFirst) {
+
+    public static final Comparator<LivePatch> OLDEST_FIRST = Comparator
+            .comparing((LivePatch lp) -> String.valueOf(lp.getMetadata().getCreationTimestamp()))
+            .thenComparing(lp -> lp.getMetadata().getName());
+
+    public static Fleet of(Stream<Node> nodes, Stream<NodeLivePatch> nlps, Stream<LivePatch> livePatches) {
+        return new Fleet(nodes.sorted(Comparator.comparing(n -> n.getMetadata().getName())).toList(),
+                nlps.collect(Collectors.toMap(n -> n.getMetadata().getName(), n -> n, (a, b) -> a)),
+                livePatches.sorted(OLDEST_FIRST).toList());
+    }
+
+    public NodeLivePatch nodeLivePatch(Node node) {
+        return nodeLivePatches.get(node.getMetadata().getName());
+    }
+
+    /** Rank of each LivePatch by age, for ordering a node's desired set. */
+    public Map<String, Integer> loadOrder() {
+        Map<String, Integer> rank = new HashMap<>();
+        for (int i = 0; i < livePatchesOldestFirst.size(); i++) {
+            rank.put(livePatchesOldestFirst.get(i).getMetadata().getName(), i);
+        }
+        return rank;
+    }
+
+    /** Who keeps this node, per LivePatch claiming it (ClaimResolver). */
+    public Map<String, ClaimResolver.Outcome> claimsOn(Node node) {
+        Map<String, ModuleClaim> present = presentClaims(nodeLivePatch(node));
+        List<ModuleClaim> claims = livePatchesOldestFirst.stream().map(lp -> claimOf(lp, node, present)).toList();
+        return ClaimResolver.resolve(claims, present);
+    }
+
+    private static ModuleClaim claimOf(LivePatch lp, Node node, Map<String, ModuleClaim> present) {
+        String name = lp.getMetadata().getName();
+        Map<String, ModuleClaim.Entry> entries = new LinkedHashMap<>();
+        if (wantsNodes(lp) && Targeting.selects(lp.getSpec(), node)) {
+            Targeting.modulesFor(lp.getSpec(), node).forEach(m -> entries.put(m.getName(), ModuleClaim.Entry.of(m)));
+        }
+        if (present.containsKey(name)) {
+            present.get(name).modules().forEach(e -> entries.putIfAbsent(e.name(), e));
+        }
+        return new ModuleClaim(name, List.copyOf(entries.values()));
+    }
+
+    /** A LivePatch claims new nodes while it is valid and not being deleted. */
+    static boolean wantsNodes(LivePatch lp) {
+        return lp.getMetadata().getDeletionTimestamp() == null && LivePatchValidator.validate(lp.getSpec()).isEmpty();
+    }
+
+    private static Map<String, ModuleClaim> presentClaims(NodeLivePatch nlp) {
+        if (nlp == null || nlp.getSpec() == null) {
+            return Map.of();
+        }
+        return nlp.getSpec().getModules().stream().collect(Collectors.groupingBy(NodeModule::getLivePatch, LinkedHashMap::new,
+                        Collectors.mapping(ModuleClaim.Entry::of, Collectors.toList())))
+                .entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey, e -> new ModuleClaim(e.getKey(), e.getValue()),
+                        (a, b) -> a, LinkedHashMap::new));
+    }
+}

@@ -1,0 +1,122 @@
+package dev.livepatch.operator.livepatch;
+
+import dev.livepatch.api.v1alpha1.LivePatch;
+import dev.livepatch.api.v1alpha1.NodeLivePatch;
+import dev.livepatch.operator.metrics.OperatorMetrics;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The JOSDK entry for LivePatches, kept thin: it gathers the fleet from the informer caches (Nodes
+ * and NodeLivePatches as secondary resources; any change of either may matter to every
+ * LivePatch, so each event maps to all of them) and hands over to {@link RolloutService}.
+ * Deletion goes through the finalizer JOSDK adds because this is a {@link Cleaner}.
+ */
+@ControllerConfiguration(name = LivePatchReconciler.NAME)
+public final class LivePatchReconciler implements Reconciler<LivePatch>, Cleaner<LivePatch> {
+    public static final String NAME = "livepatch";
+    private static final Logger LOG = LoggerFactory.getLogger(LivePatchReconciler.class);
+
+    private final RolloutService service;
+    private final EventRecorder events;
+    private final OperatorMetrics metrics;
+    private final Clock clock;
+    private InformerEventSource<Node, LivePatch> nodes;
+    private InformerEventSource<NodeLivePatch, LivePatch> nodeLivePatches;
+
+    public LivePatchReconciler(RolloutService service, EventRecorder events, OperatorMetrics metrics, Clock clock) {
+        this.service = service;
+        this.events = events;
+        this.metrics = metrics;
+        this.clock = clock;
+    }
+
+    @Override
+    public List<EventSource<?, LivePatch>> prepareEventSources(EventSourceContext<LivePatch> context) {
+        nodes = new InformerEventSource<>(InformerEventSourceConfiguration.from(Node.class, LivePatch.class)
+                .withName("livepatch-nodes").withSecondaryToPrimaryMapper(n -> allLivePatches(context)).build(), context);
+        nodeLivePatches = new InformerEventSource<>(InformerEventSourceConfiguration.from(NodeLivePatch.class, LivePatch.class)
+                .withName("livepatch-nodelivepatches").withSecondaryToPrimaryMapper(n -> allLivePatches(context)).build(), context);
+        return List.of(nodes, nodeLivePatches);
+    }
+
+    private static <R extends HasMetadata> Set<ResourceID> allLivePatches(EventSourceContext<LivePatch> context) {
+        return context.getPrimaryCache().list().map(ResourceID::fromResource).collect(Collectors.toSet());
+    }
+
+    @Override
+    public UpdateControl<LivePatch> reconcile(LivePatch lp, Context<LivePatch> context) {
+        Instant start = clock.instant();
+        try {
+            Duration next = service.reconcile(fresh(lp, context), fleet(context), this::written);
+            return UpdateControl.<LivePatch>noUpdate().rescheduleAfter(next);
+        } finally {
+            metrics.reconciled(Duration.between(start, clock.instant()));
+        }
+    }
+
+    @Override
+    public DeleteControl cleanup(LivePatch lp, Context<LivePatch> context) {
+        Optional<Duration> again = service.cleanup(fresh(lp, context), fleet(context), this::written);
+        return again.map(d -> DeleteControl.noFinalizerRemoval().rescheduleAfter(d)).orElseGet(DeleteControl::defaultDelete);
+    }
+
+    /** Errors become a Warning event here, in one place; JOSDK retries. A 409 is a lost race, not news. */
+    @Override
+    public ErrorStatusUpdateControl<LivePatch> updateErrorStatus(LivePatch lp, Context<LivePatch> context, Exception e) {
+        boolean conflict = e instanceof KubernetesClientException k && k.getCode() == 409;
+        if (conflict) {
+            LOG.debug("write conflict livepatch={}, retrying", lp.getMetadata().getName());
+        } else {
+            LOG.warn("failed to reconcile livepatch={}: {}", lp.getMetadata().getName(), e.toString(), e);
+            events.warning(lp, "ReconcileError", "failed to reconcile: " + e.getMessage() + "; will retry");
+        }
+        return ErrorStatusUpdateControl.defaultErrorProcessing();
+    }
+
+    /**
+     * The LivePatch as stored now: its status carries the last admission time and the canary
+     * pause, which the cached copy may not show yet right after this operator wrote them.
+     */
+    private static LivePatch fresh(LivePatch cached, Context<LivePatch> context) {
+        LivePatch stored = context.getClient().resources(LivePatch.class).withName(cached.getMetadata().getName()).get();
+        return stored == null ? cached : stored;
+    }
+
+    private Fleet fleet(Context<LivePatch> context) {
+        return Fleet.of(nodes.list(), nodeLivePatches.list(), context.getPrimaryCache().list());
+    }
+
+    private void written(NodeLivePatch before, NodeLivePatch after) {
+        if (after == null || after == before) {
+            return;
+        }
+        if (before == null) {
+            nodeLivePatches.handleRecentResourceCreate(ResourceID.fromResource(after), after);
+        } else {
+            nodeLivePatches.handleRecentResourceUpdate(ResourceID.fromResource(after), after, before);
+        }
+    }
+}

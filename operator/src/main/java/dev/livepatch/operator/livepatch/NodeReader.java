@@ -1,0 +1,186 @@
+package dev.livepatch.operator.livepatch;
+
+import dev.livepatch.api.v1alpha1.KernelPatch;
+import dev.livepatch.api.v1alpha1.LivePatch;
+import dev.livepatch.api.v1alpha1.ModuleState;
+import dev.livepatch.api.v1alpha1.ModuleStatus;
+import dev.livepatch.api.v1alpha1.NodeLivePatch;
+import dev.livepatch.api.v1alpha1.NodeLivePatchStatus;
+import dev.livepatch.api.v1alpha1.NodeModule;
+import dev.livepatch.api.v1alpha1.PatchModule;
+import dev.livepatch.api.v1alpha1.TransitionOutcome;
+import dev.livepatch.api.v1alpha1.TransitionRecord;
+import dev.livepatch.operator.conflict.ClaimResolver;
+import dev.livepatch.operator.nodes.Targeting;
+import dev.livepatch.operator.rollout.NodeState;
+import dev.livepatch.operator.rollout.NodeView;
+import dev.livepatch.operator.rollout.TransitionSample;
+import io.fabric8.kubernetes.api.model.Node;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * Reads one node for one LivePatch, as docs/node-contract.md says ("How the operator reads a
+ * node"). An observer only: it records, it never writes.
+ *
+ * <p>One deliberate widening of the contract: entries count as admitted at the current spec when
+ * their content equals what the current generation would write, whatever their
+ * {@code livePatchGeneration}. A change of {@code spec.rollout} alone (pausing, resuming, pacing)
+ * bumps the generation too, and must not roll the whole fleet again.
+ */
+public final class NodeReader {
+    private NodeReader() {}
+
+    /** The entries the LivePatch wants on this node at its current generation. */
+    public static List<NodeModule> desiredEntries(LivePatch lp, Node node) {
+        return desiredEntries(lp, Targeting.modulesFor(lp.getSpec(), node), lp.getMetadata().getGeneration());
+    }
+
+    private static List<NodeModule> desiredEntries(LivePatch lp, List<PatchModule> modules, Long generation) {
+        return modules.stream().map(m -> NodeModule.of(lp.getMetadata().getName(), generation, m, lp.getSpec().getRollout())).toList();
+    }
+
+    public static List<NodeModule> entriesOf(String livePatch, NodeLivePatch nlp) {
+        if (nlp == null || nlp.getSpec() == null) {
+            return List.of();
+        }
+        return nlp.getSpec().getModules().stream().filter(m -> livePatch.equals(m.getLivePatch())).toList();
+    }
+
+    /** The node in the rollout of {@code lp}, or empty when the LivePatch does not select it. */
+    public static Optional<NodeView> forRollout(LivePatch lp, Node node, NodeLivePatch nlp, ClaimResolver.Outcome claim) {
+        if (!Targeting.selects(lp.getSpec(), node)) {
+            return Optional.empty();
+        }
+        String name = node.getMetadata().getName();
+        boolean ready = Targeting.isReady(node);
+        Instant last = lastTransitionAt(nlp);
+        List<PatchModule> modules = Targeting.modulesFor(lp.getSpec(), node);
+        if (modules.isEmpty()) {
+            return Optional.of(new NodeView(name, NodeState.NOT_APPLICABLE, ready, last, null, null, null, null));
+        }
+        if (claim instanceof ClaimResolver.Outcome.Conflict c) {
+            return Optional.of(new NodeView(name, NodeState.CONFLICT, ready, last, null, Reasons.CONFLICT, c.message(), null));
+        }
+        if (claim instanceof ClaimResolver.Outcome.Blocked b) {
+            return Optional.of(new NodeView(name, NodeState.CONFLICT, ready, last, null, Reasons.CONFLICT, b.message(), null));
+        }
+        List<NodeModule> entries = entriesOf(lp.getMetadata().getName(), nlp);
+        if (!sameContent(entries, lp, modules)) {
+            return Optional.of(new NodeView(name, NodeState.PENDING, ready, last, null, null, null, null));
+        }
+        Long admitted = entries.stream().map(NodeModule::getLivePatchGeneration).filter(Objects::nonNull).max(Comparator.naturalOrder()).orElse(0L);
+        if (!observedCurrentSpec(nlp)) {
+            return Optional.of(new NodeView(name, NodeState.IN_PROGRESS, ready, last, admitted, null, null, null));
+        }
+        Set<String> names = modules.stream().map(PatchModule::getName).collect(Collectors.toSet());
+        List<ModuleStatus> statuses = nlp.getStatus().getModules().stream()
+                .filter(s -> lp.getMetadata().getName().equals(s.getLivePatch()) && names.contains(s.getName())).toList();
+        Optional<ModuleStatus> failed = statuses.stream().filter(s -> s.getState() == ModuleState.Failed).findFirst();
+        if (failed.isPresent()) {
+            return Optional.of(problem(name, NodeState.FAILED, ready, last, admitted, failed.get()));
+        }
+        Optional<ModuleStatus> stalled = statuses.stream().filter(s -> s.getState() == ModuleState.Stalled).findFirst();
+        if (stalled.isPresent()) {
+            return Optional.of(problem(name, NodeState.STALLED, ready, last, admitted, stalled.get()));
+        }
+        boolean allEnabled = statuses.stream().filter(s -> s.getState() == ModuleState.Enabled).map(ModuleStatus::getName)
+                .collect(Collectors.toSet()).containsAll(names);
+        return Optional.of(new NodeView(name, allEnabled ? NodeState.UPDATED : NodeState.IN_PROGRESS, ready, last, admitted, null, null, null));
+    }
+
+    /**
+     * The node while {@code lp} is rolled off it (removalPolicy Unload), or empty when the node
+     * neither carries nor reports the LivePatch's modules: pending while its spec still carries
+     * them, in progress until the daemon no longer reports them.
+     */
+    public static Optional<NodeView> forUnload(LivePatch lp, Node node, NodeLivePatch nlp) {
+        String name = node.getMetadata().getName();
+        boolean ready = Targeting.isReady(node);
+        Instant last = lastTransitionAt(nlp);
+        if (!entriesOf(lp.getMetadata().getName(), nlp).isEmpty()) {
+            return Optional.of(new NodeView(name, NodeState.PENDING, ready, last, null, null, null, null));
+        }
+        if (stillReported(lp, nlp)) {
+            return Optional.of(new NodeView(name, NodeState.IN_PROGRESS, ready, last, lp.getMetadata().getGeneration(), null, null, null));
+        }
+        return Optional.empty();
+    }
+
+    private static boolean stillReported(LivePatch lp, NodeLivePatch nlp) {
+        if (nlp == null || nlp.getStatus() == null) {
+            return false;
+        }
+        String lpName = lp.getMetadata().getName();
+        Set<String> names = lp.getSpec().getModules().stream().map(PatchModule::getName).collect(Collectors.toSet());
+        NodeLivePatchStatus s = nlp.getStatus();
+        return s.getModules().stream().anyMatch(m -> lpName.equals(m.getLivePatch()))
+                || s.getPatches().stream().filter(p -> !Boolean.FALSE.equals(p.getManaged())).map(KernelPatch::getName).anyMatch(names::contains);
+    }
+
+    private static NodeView problem(String node, NodeState state, boolean ready, Instant last, Long admitted, ModuleStatus s) {
+        String reason = s.getReason() != null ? s.getReason() : state == NodeState.FAILED ? "Failed" : "Stalled";
+        String message = "module " + s.getName() + ": " + (s.getMessage() == null ? s.getState() : s.getMessage());
+        return new NodeView(node, state, ready, last, admitted, reason, message, s.getSince());
+    }
+
+    /** Entries equal, in order, to what the current spec would write, their generation aside. */
+    private static boolean sameContent(List<NodeModule> entries, LivePatch lp, List<PatchModule> modules) {
+        if (entries.size() != modules.size()) {
+            return false;
+        }
+        for (int i = 0; i < entries.size(); i++) {
+            NodeModule want = NodeModule.of(lp.getMetadata().getName(), entries.get(i).getLivePatchGeneration(), modules.get(i), lp.getSpec().getRollout());
+            if (!want.equals(entries.get(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean observedCurrentSpec(NodeLivePatch nlp) {
+        return nlp.getStatus() != null && nlp.getStatus().getObservedGeneration() != null
+                && nlp.getStatus().getObservedGeneration().equals(nlp.getMetadata().getGeneration());
+    }
+
+    /** The latest finished transition, or the start of the one in flight (node cooldown). */
+    static Instant lastTransitionAt(NodeLivePatch nlp) {
+        if (nlp == null || nlp.getStatus() == null) {
+            return null;
+        }
+        Stream<String> finished = nlp.getStatus().getLastTransitions().stream().map(TransitionRecord::getFinishedAt);
+        Stream<String> inFlight = nlp.getStatus().getTransition() == null ? Stream.empty() : Stream.of(nlp.getStatus().getTransition().getStartedAt());
+        return Stream.concat(finished, inFlight).map(NodeReader::instant).filter(Objects::nonNull).max(Comparator.naturalOrder()).orElse(null);
+    }
+
+    /** The node's finished transitions, for stall-aware pacing. */
+    static Stream<TransitionSample> transitions(NodeLivePatch nlp) {
+        if (nlp == null || nlp.getStatus() == null) {
+            return Stream.empty();
+        }
+        String node = nlp.getMetadata().getName();
+        return nlp.getStatus().getLastTransitions().stream()
+                .filter(t -> instant(t.getFinishedAt()) != null)
+                .map(t -> new TransitionSample(node, instant(t.getFinishedAt()), t.getSeconds() == null ? 0 : t.getSeconds(),
+                        t.getOutcome() == null ? TransitionOutcome.Completed : t.getOutcome(),
+                        t.getRcuStallWarnings() == null ? 0 : t.getRcuStallWarnings()));
+    }
+
+    static Instant instant(String text) {
+        if (text == null) {
+            return null;
+        }
+        try {
+            return Instant.parse(text);
+        } catch (DateTimeParseException e) {
+            return null; // a daemon's malformed time must not stop the rollout; the node just has no cooldown
+        }
+    }
+}

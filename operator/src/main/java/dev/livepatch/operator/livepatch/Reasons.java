@@ -1,0 +1,24 @@
+package dev.livepatch.operator.livepatch;
+
+/** Condition and event reasons the operator writes on a LivePatch. */
+public final class Reasons {
+    public static final String INVALID = "Invalid";
+    public static final String CONFLICT = "Conflict";
+    public static final String PROGRESSING = "Progressing";
+    public static final String ROLLING_OUT = "RollingOut";
+    public static final String COMPLETE = "RolloutComplete";
+    public static final String NODES_FAILED = "NodesFailed";
+    public static final String TOO_MANY_FAILURES = "TooManyFailures";
+    public static final String PAUSED = "Paused";
+    public static final String CANARY_PAUSE = "CanaryPause";
+    public static final String DELETING = "Deleting";
+    public static final String ADMITTED = "Admitted";
+    public static final String NODES_UPDATED = "NodesUpdated";
+    public static final String NODE_FAILED = "NodeFailed";
+    public static final String NODE_STALLED = "NodeStalled";
+    public static final String SLOWED_DOWN = "SlowedDown";
+    public static final String RELEASED = "Released";
+    public static final String UNLOADED = "Unloaded";
+
+    private Reasons() {}
+}

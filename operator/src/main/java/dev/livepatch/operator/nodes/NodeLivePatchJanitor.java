@@ -1,0 +1,72 @@
+package dev.livepatch.operator.nodes;
+
+import dev.livepatch.api.v1alpha1.KernelPatch;
+import dev.livepatch.api.v1alpha1.NodeLivePatch;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps NodeLivePatches tidy: deletes the one of a node that no longer exists (the garbage
+ * collector does it by ownerReference where kube-controller-manager runs; this covers clusters and
+ * tests without it), and drops a name from {@code spec.retained} once the daemon no longer
+ * reports that patch (docs/node-contract.md).
+ */
+@ControllerConfiguration(name = "nodelivepatch-janitor", generationAwareEventProcessing = false)
+public final class NodeLivePatchJanitor implements Reconciler<NodeLivePatch> {
+    private static final Logger LOG = LoggerFactory.getLogger(NodeLivePatchJanitor.class);
+
+    private final KubernetesClient client;
+    private final NodeSpecWriter writer;
+
+    public NodeLivePatchJanitor(KubernetesClient client, NodeSpecWriter writer) {
+        this.client = client;
+        this.writer = writer;
+    }
+
+    @Override
+    public List<EventSource<?, NodeLivePatch>> prepareEventSources(EventSourceContext<NodeLivePatch> context) {
+        var config = InformerEventSourceConfiguration.from(Node.class, NodeLivePatch.class)
+                .withName("janitor-nodes")
+                .withSecondaryToPrimaryMapper(node -> Set.of(new ResourceID(node.getMetadata().getName())))
+                .build();
+        return List.of(new InformerEventSource<>(config, context));
+    }
+
+    @Override
+    public UpdateControl<NodeLivePatch> reconcile(NodeLivePatch nlp, Context<NodeLivePatch> context) {
+        String name = nlp.getMetadata().getName();
+        Optional<Node> node = context.getSecondaryResource(Node.class);
+        if (node.isEmpty()) {
+            if (client.nodes().withName(name).get() == null) { // the cache may lag a just-created node
+                client.resource(nlp).delete();
+                LOG.info("deleted NodeLivePatch of a deleted node node={}", name);
+            }
+            return UpdateControl.noUpdate();
+        }
+        List<String> retained = nlp.getSpec() == null ? List.of() : nlp.getSpec().getRetained();
+        if (!retained.isEmpty() && nlp.getStatus() != null) {
+            Set<String> reported = nlp.getStatus().getPatches().stream().map(KernelPatch::getName).collect(Collectors.toSet());
+            List<String> still = retained.stream().filter(reported::contains).toList();
+            if (still.size() != retained.size()) {
+                writer.write(node.get(), nlp, nlp.getSpec().getModules(), still);
+                LOG.info("released retained patches no longer loaded node={} retained={}", name, still);
+            }
+        }
+        return UpdateControl.noUpdate();
+    }
+}

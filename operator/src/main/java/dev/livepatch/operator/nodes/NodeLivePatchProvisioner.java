@@ -1,0 +1,51 @@
+package dev.livepatch.operator.nodes;
+
+import dev.livepatch.api.v1alpha1.NodeLivePatch;
+import io.fabric8.kubernetes.api.model.Node;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.util.List;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One {@link NodeLivePatch} per Linux node, named after it and owned by it, created with an empty
+ * spec as soon as the node appears, so that its daemon has an object to report into before any
+ * LivePatch admits the node.
+ */
+@ControllerConfiguration(name = "nodelivepatch-provisioner", generationAwareEventProcessing = false)
+public final class NodeLivePatchProvisioner implements Reconciler<Node> {
+    private static final Logger LOG = LoggerFactory.getLogger(NodeLivePatchProvisioner.class);
+
+    private final NodeSpecWriter writer;
+
+    public NodeLivePatchProvisioner(NodeSpecWriter writer) {
+        this.writer = writer;
+    }
+
+    @Override
+    public List<EventSource<?, Node>> prepareEventSources(EventSourceContext<Node> context) {
+        var config = InformerEventSourceConfiguration.from(NodeLivePatch.class, Node.class)
+                .withName("provisioner-nodelivepatches")
+                .withSecondaryToPrimaryMapper(nlp -> Set.of(new ResourceID(nlp.getMetadata().getName())))
+                .build();
+        return List.of(new InformerEventSource<>(config, context));
+    }
+
+    @Override
+    public UpdateControl<Node> reconcile(Node node, Context<Node> context) {
+        if (Targeting.isLinux(node) && context.getSecondaryResource(NodeLivePatch.class).isEmpty()) {
+            writer.write(node, null, List.of(), List.of());
+            LOG.info("created NodeLivePatch node={}", node.getMetadata().getName());
+        }
+        return UpdateControl.noUpdate();
+    }
+}

@@ -1,0 +1,74 @@
+package dev.livepatch.operator.nodes;
+
+import dev.livepatch.api.v1alpha1.NodeLivePatch;
+import dev.livepatch.api.v1alpha1.NodeLivePatchSpec;
+import dev.livepatch.api.v1alpha1.NodeModule;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The one writer of {@code NodeLivePatch.spec} (docs/node-contract.md). With server-side apply
+ * (production) it applies the whole spec under the operator's field manager; otherwise (the
+ * Fabric8 mock server only) it creates the object or merge-patches its spec. Either way it sends
+ * the resourceVersion it decided from, so that two reconciles writing one node's spec at once
+ * cannot lose each other's entries: the loser gets a 409 and reconciles again.
+ */
+public final class NodeSpecWriter {
+    private final KubernetesClient client;
+    private final String fieldManager;
+    private final boolean serverSideApply;
+
+    public NodeSpecWriter(KubernetesClient client, String fieldManager, boolean serverSideApply) {
+        this.client = client;
+        this.fieldManager = fieldManager;
+        this.serverSideApply = serverSideApply;
+    }
+
+    /**
+     * Makes the node's spec {@code modules} + {@code retained}, creating the object (owned by the
+     * node) when {@code current} is null. Returns the stored object, or {@code current} when nothing changes.
+     */
+    public NodeLivePatch write(Node node, NodeLivePatch current, List<NodeModule> modules, List<String> retained) {
+        if (current != null && current.getSpec() != null && Objects.equals(current.getSpec().getModules(), modules)
+                && Objects.equals(current.getSpec().getRetained(), retained)) {
+            return current;
+        }
+        NodeLivePatchSpec spec = new NodeLivePatchSpec(new ArrayList<>(modules));
+        spec.setRetained(new ArrayList<>(retained));
+        NodeLivePatch desired = new NodeLivePatch();
+        desired.setMetadata(new ObjectMetaBuilder()
+                .withName(node.getMetadata().getName())
+                .withResourceVersion(current == null ? null : current.getMetadata().getResourceVersion())
+                .withOwnerReferences(ownerReference(node))
+                .build());
+        desired.setSpec(spec);
+        if (serverSideApply) {
+            return client.resource(desired).fieldManager(fieldManager).forceConflicts().serverSideApply();
+        }
+        if (current == null) {
+            return client.resource(desired).create();
+        }
+        Map<String, Object> patch = new LinkedHashMap<>();
+        patch.put("metadata", Map.of("resourceVersion", current.getMetadata().getResourceVersion()));
+        patch.put("spec", spec);
+        return client.resources(NodeLivePatch.class).withName(node.getMetadata().getName())
+                .patch(PatchContext.of(PatchType.JSON_MERGE), Serialization.asJson(patch));
+    }
+
+    /** Owned by its Node so that deleting the node deletes it; never blocks the node's deletion. */
+    public static OwnerReference ownerReference(Node node) {
+        return new OwnerReferenceBuilder().withApiVersion("v1").withKind("Node").withName(node.getMetadata().getName())
+                .withUid(node.getMetadata().getUid()).withBlockOwnerDeletion(false).withController(true).build();
+    }
+}
