@@ -48,18 +48,23 @@ class ChartDefaultsTest {
         "livepatch.dev livepatches/status [] patch,update",
         "livepatch.dev livepatches/finalizers [] update",
         "livepatch.dev nodelivepatches [] get,list,watch,create,patch,delete",
-        "core nodes [] get,list,watch",
-        "core events [] create,patch");
+        "core nodes [] get,list,watch");
   }
 
   @Test
-  void operatorLeaderElectionIsOneLeaseInItsNamespace() {
-    Role role = CHART.one(Role.class, OPERATOR + "-leader-election");
+  void operatorElectsItsLeaderWithOneLeaseAndRecordsEventsInItsNamespaceOnly() {
+    Role role = CHART.one(Role.class, OPERATOR);
     assertThat(role.getMetadata().getNamespace()).isEqualTo(NAMESPACE);
     assertThat(Rules.of(role.getRules())).containsExactly(
         "coordination.k8s.io leases [] create",
-        "coordination.k8s.io leases [livepatch-operator-leader] get,update");
-    assertThat(env(operatorContainer(), "LEADER_ELECTION_LEASE_NAME").getValue()).isEqualTo("livepatch-operator-leader");
+        "coordination.k8s.io leases [livepatch-operator] get,update",
+        "core events [] create");
+    Container c = operatorContainer();
+    assertThat(env(c, "LIVEPATCH_LEADER_ELECTION").getValue()).isEqualTo("true");
+    assertThat(env(c, "LIVEPATCH_LEASE_NAME").getValue()).isEqualTo("livepatch-operator");
+    assertThat(env(c, "LIVEPATCH_LEASE_NAMESPACE").getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.namespace");
+    assertThat(env(c, "LIVEPATCH_EVENT_NAMESPACE").getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.namespace");
+    assertThat(env(c, "LIVEPATCH_IDENTITY").getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.name");
   }
 
   @Test
@@ -84,7 +89,7 @@ class ChartDefaultsTest {
   @Test
   void eachServiceAccountIsBoundToItsOwnRolesOnly() {
     assertThat(rolesBoundTo(OPERATOR)).containsExactlyInAnyOrder(
-        "ClusterRole/" + OPERATOR, "Role/" + OPERATOR + "-leader-election");
+        "ClusterRole/" + OPERATOR, "Role/" + OPERATOR);
     assertThat(rolesBoundTo(DAEMON)).containsExactlyInAnyOrder(
         "ClusterRole/" + DAEMON, "Role/" + DAEMON + "-module-sources");
   }
@@ -191,10 +196,9 @@ class ChartDefaultsTest {
     assertThat(c.getStartupProbe()).isNotNull();
     assertThat(c.getResources().getRequests()).containsKeys("cpu", "memory");
     assertThat(c.getResources().getLimits()).containsKey("memory");
-    assertThat(env(c, "POD_NAME").getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.name");
-    assertThat(env(c, "POD_NAMESPACE").getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.namespace");
-    assertThat(c.getPorts()).extracting(p -> p.getName() + ":" + p.getContainerPort())
-        .containsExactly("metrics:8080", "health:8081");
+    assertThat(env(c, "LIVEPATCH_HTTP_PORT").getValue()).isEqualTo("8080");
+    assertThat(c.getPorts()).extracting(p -> p.getName() + ":" + p.getContainerPort()).containsExactly("http:8080");
+    assertThat(c.getLivenessProbe().getHttpGet().getPort().getStrVal()).isEqualTo("http");
     assertThat(operatorPod().getAffinity().getPodAntiAffinity()).isNotNull();
     assertThat(CHART.one(PodDisruptionBudget.class, OPERATOR).getSpec().getMinAvailable().getIntVal()).isEqualTo(1);
   }
@@ -241,15 +245,20 @@ class ChartDefaultsTest {
         "host-sys", "/sys Directory",
         "host-proc", "/proc Directory",
         "host-kmsg", "/dev/kmsg CharDevice",
-        "module-cache", "/var/lib/livepatch-operator DirectoryOrCreate"));
+        "state", "/var/lib/livepatch-operator DirectoryOrCreate"));
     assertThat(mounts(daemonContainer())).containsExactlyInAnyOrderEntriesOf(Map.of(
         "host-sys", "/host/sys rw",
         "host-proc", "/host/proc ro",
         "host-kmsg", "/host/dev/kmsg ro",
-        "module-cache", "/host/var/lib/livepatch-operator rw",
+        "state", "/host/var/lib/livepatch-operator rw",
         "tmp", "/tmp rw"));
-    assertThat(env(daemonContainer(), "HOST_ROOT").getValue()).isEqualTo("/host");
-    assertThat(env(daemonContainer(), "MODULE_CACHE_DIR").getValue()).isEqualTo("/host/var/lib/livepatch-operator/modules");
+    Container c = daemonContainer();
+    assertThat(env(c, "HOST_PREFIX").getValue()).isEqualTo("/host");
+    // host paths, which the daemon resolves under HOST_PREFIX
+    assertThat(env(c, "MODULE_CACHE_DIR").getValue()).isEqualTo("/var/lib/livepatch-operator/modules");
+    assertThat(env(c, "STATE_FILE").getValue()).isEqualTo("/var/lib/livepatch-operator/state.json");
+    assertThat(env(c, "KMSG_PATH").getValue()).isEqualTo("/host/dev/kmsg");
+    assertThat(env(c, "HTTP_PORT").getValue()).isEqualTo("8080");
   }
 
   @Test
