@@ -159,6 +159,16 @@ public final class Converger {
             }
         }
         state.failures.entrySet().removeIf(f -> specEntry(f.getKey()).map(m -> !specKey(m).equals(f.getValue().specKey)).orElse(true));
+        // The same build under a new flag (pinned <-> replaceable, a new LivePatch owner): the record follows the spec.
+        for (NodeModule m : spec.getModules()) {
+            HostState.Managed rec = state.managed.get(m.getName());
+            if (rec != null && rec.sha256.equals(m.getSource().getSha256())) {
+                rec.replaceable = !m.isPinned();
+                rec.livePatch = m.getLivePatch();
+                rec.stallTimeout = m.getStallTimeout();
+                rec.onStall = m.getOnStall();
+            }
+        }
         stateStore.save(state);
     }
 

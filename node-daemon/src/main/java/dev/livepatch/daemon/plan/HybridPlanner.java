@@ -95,7 +95,7 @@ public final class HybridPlanner {
         // Rule 1, second half: retire managed patches D no longer names, topmost first. "Only then":
         // while a desired module is not enabled (refused, failed, waiting), the patches it may be meant
         // to succeed stay: those of its LivePatch, and, when it is replaceable, every replaceable one.
-        List<Desired> missing = in.desired().stream().filter(d -> find(stack, d.name()) == null).toList();
+        List<Desired> missing = in.desired().stream().filter(d -> !enabledAsDesired(stack, d)).toList();
         Set<String> waitingLivePatches = missing.stream().map(Desired::livePatch).filter(l -> l != null).collect(Collectors.toSet());
         boolean replaceableMissing = missing.stream().anyMatch(Desired::replaceable);
         for (int i = stack.size() - 1; i >= 0; i--) {
@@ -170,6 +170,12 @@ public final class HybridPlanner {
     }
 
     private static Managed managedOf(Desired d) { return new Managed(d.name(), d.sha256(), d.replaceable(), d.atomicReplace(), d.livePatch()); }
+
+    /** D's build of the module is what the stack has (not another build, not someone else's patch of that name). */
+    private static boolean enabledAsDesired(List<Entry> stack, Desired d) {
+        Entry e = find(stack, d.name());
+        return e != null && e.managed() != null && e.managed().sha256().equals(d.sha256());
+    }
 
     private static Entry find(List<Entry> stack, String name) {
         return stack.stream().filter(e -> e.name().equals(name)).findFirst().orElse(null);
