@@ -61,7 +61,7 @@ public final class Main {
         System.exit(opts.containsKey("--once") ? once(config, opts) : daemon(config));
     }
 
-    static Map<String, String> parseArgs(String[] args) {
+    public static Map<String, String> parseArgs(String[] args) {
         Map<String, String> opts = new HashMap<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -81,7 +81,7 @@ public final class Main {
     }
 
     /** One pass against the local kernel; no API server. Returns the exit code. */
-    static int once(DaemonConfig config, Map<String, String> opts) {
+    public static int once(DaemonConfig config, Map<String, String> opts) {
         KubernetesSerialization json = new KubernetesSerialization();
         try (KmsgReader kmsg = kmsg(config)) {
             String text = Files.readString(Path.of(opts.get("--spec-file")));

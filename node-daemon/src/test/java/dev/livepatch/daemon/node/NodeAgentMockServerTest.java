@@ -1,0 +1,131 @@
+package dev.livepatch.daemon.node;
+
+import dev.livepatch.api.v1alpha1.LivePatch;
+import dev.livepatch.api.v1alpha1.ModuleState;
+import dev.livepatch.api.v1alpha1.NodeLivePatch;
+import dev.livepatch.api.v1alpha1.NodeLivePatchSpec;
+import dev.livepatch.api.v1alpha1.NodeLivePatchStatus;
+import dev.livepatch.api.v1alpha1.NodeModule;
+import dev.livepatch.daemon.execute.ExecutorSettings;
+import dev.livepatch.daemon.sim.SimKernel;
+import dev.livepatch.daemon.sim.SimNode;
+import dev.livepatch.daemon.time.ManualClock;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** The controller side: the daemon watches its NodeLivePatch on a CRUD mock API server and writes its status there. */
+class NodeAgentMockServerTest {
+    private static final String NODE = "worker-1";
+
+    @TempDir
+    Path root;
+
+    private KubernetesMockServer server;
+    private KubernetesClient client;
+    private NodeAgent agent;
+
+    @BeforeEach
+    void startServer() {
+        CustomResourceDefinitionContext nlp = new CustomResourceDefinitionContext.Builder().withGroup(LivePatch.GROUP)
+                .withVersion(LivePatch.VERSION).withPlural("nodelivepatches").withKind("NodeLivePatch").withScope("Cluster")
+                .withStatusSubresource(true).build();
+        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(List.of(nlp)), false);
+        server.init();
+        client = server.createClient();
+    }
+
+    @AfterEach
+    void stop() {
+        if (agent != null) agent.close();
+        client.close();
+        server.destroy();
+    }
+
+    private NodeLivePatch stored() { return client.resources(NodeLivePatch.class).withName(NODE).get(); }
+
+    @Test
+    void convergesItsOwnNodeLivePatchAndWritesOnlyItsStatus() {
+        SimNode node = new SimNode(root, new ManualClock(Instant.parse("2026-01-01T00:00:00Z")), SimKernel.Config.debian61(),
+                ExecutorSettings.defaults(), new SimpleMeterRegistry());
+        NodeModule a = node.module("lp1", "lp_a", false, false);
+        NodeLivePatch other = new NodeLivePatch();
+        other.setMetadata(new ObjectMetaBuilder().withName("worker-2").build());
+        other.setSpec(new NodeLivePatchSpec(new ArrayList<>(List.of(node.module("lp1", "lp_other", false, false)))));
+        client.resource(other).create();
+        NodeLivePatch mine = new NodeLivePatch();
+        mine.setMetadata(new ObjectMetaBuilder().withName(NODE).build());
+        mine.setSpec(new NodeLivePatchSpec(new ArrayList<>(List.of(a))));
+        client.resource(mine).create();
+
+        StatusWriter writer = new StatusWriter(client, NODE);
+        node.publishTo(writer);
+        agent = new NodeAgent(client, NODE, node.daemon(), writer, Duration.ofMillis(200)).start();
+
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            NodeLivePatchStatus s = stored().getStatus();
+            assertThat(s).isNotNull();
+            assertThat(s.getModules()).singleElement().satisfies(m -> assertThat(m.getState()).isEqualTo(ModuleState.Enabled));
+            assertThat(s.getConditions()).anySatisfy(c -> {
+                assertThat(c.getType()).isEqualTo("Ready");
+                assertThat(c.getStatus()).isEqualTo("True");
+            });
+        });
+        assertThat(node.kernel().enabledPatches()).containsExactly("lp_a");
+        assertThat(stored().getSpec().getModules()).containsExactly(a); // the spec is the operator's: untouched
+        assertThat(client.resources(NodeLivePatch.class).withName("worker-2").get().getStatus()).isNull();
+        await().atMost(Duration.ofSeconds(10)).until(agent::ready);
+
+        // idle resyncs write nothing
+        String version = stored().getMetadata().getResourceVersion();
+        long passes = agent.passes();
+        await().atMost(Duration.ofSeconds(10)).until(() -> agent.passes() >= passes + 3);
+        assertThat(stored().getMetadata().getResourceVersion()).isEqualTo(version);
+
+        // the operator empties the spec: the patch is retired
+        client.resources(NodeLivePatch.class).withName(NODE).edit(n -> {
+            n.getSpec().setModules(new ArrayList<>());
+            return n;
+        });
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            NodeLivePatchStatus s = stored().getStatus();
+            assertThat(s.getModules()).isEmpty();
+            assertThat(s.getPatches()).isEmpty();
+            assertThat(s.getPendingUnloads()).extracting(p -> p.getModule()).containsExactly("lp_a");
+        });
+        assertThat(node.kernel().enabledPatches()).isEmpty();
+    }
+
+    @Test
+    void doesNothingWithoutItsNodeLivePatch() {
+        SimNode node = new SimNode(root, new ManualClock(Instant.parse("2026-01-01T00:00:00Z")), SimKernel.Config.debian61(),
+                ExecutorSettings.defaults(), new SimpleMeterRegistry());
+        node.kernel().loadForeign("vendor_fix", false);
+        StatusWriter writer = new StatusWriter(client, NODE);
+        node.publishTo(writer);
+        agent = new NodeAgent(client, NODE, node.daemon(), writer, Duration.ofMillis(100)).start();
+        await().atMost(Duration.ofSeconds(10)).pollDelay(Duration.ofMillis(500)).until(() -> true);
+        assertThat(agent.passes()).isZero();
+        assertThat(node.published()).isEmpty();
+        assertThat(node.kernel().enabledPatches()).containsExactly("vendor_fix");
+    }
+}
