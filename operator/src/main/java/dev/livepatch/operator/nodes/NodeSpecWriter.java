@@ -12,7 +12,6 @@ import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -20,7 +19,7 @@ import java.util.Objects;
 /**
  * The one writer of {@code NodeLivePatch.spec} (docs/node-contract.md). With server-side apply
  * (production) it applies the whole spec under the operator's field manager; otherwise (the
- * Fabric8 mock server only) it creates the object or merge-patches its spec. Either way it sends
+ * Fabric8 mock server only) it creates the object or replaces its spec by a JSON patch. Either way it sends
  * the resourceVersion it decided from, so that two reconciles writing one node's spec at once
  * cannot lose each other's entries: the loser gets a 409 and reconciles again.
  */
@@ -59,11 +58,12 @@ public final class NodeSpecWriter {
         if (current == null) {
             return client.resource(desired).create();
         }
-        Map<String, Object> patch = new LinkedHashMap<>();
-        patch.put("metadata", Map.of("resourceVersion", current.getMetadata().getResourceVersion()));
-        patch.put("spec", spec);
+        // A JSON patch replacing the whole spec: the mock server's merge patch does not empty a list.
+        List<Map<String, Object>> patch = List.of(
+                Map.of("op", "replace", "path", "/metadata/resourceVersion", "value", current.getMetadata().getResourceVersion()),
+                Map.of("op", "add", "path", "/spec", "value", spec));
         return client.resources(NodeLivePatch.class).withName(node.getMetadata().getName())
-                .patch(PatchContext.of(PatchType.JSON_MERGE), Serialization.asJson(patch));
+                .patch(PatchContext.of(PatchType.JSON), Serialization.asJson(patch));
     }
 
     /** Owned by its Node so that deleting the node deletes it; never blocks the node's deletion. */

@@ -97,6 +97,162 @@ class RolloutControllerTest {
         });
     }
 
+
+    @Test
+    void selectsNodesWithSetBasedExpressions() {
+        client.resource(node("a", KERNEL, Map.of("tier", "web"))).create();
+        client.resource(node("b", KERNEL, Map.of("tier", "db"))).create();
+        client.resource(node("c", KERNEL, Map.of("tier", "web", "frozen", "yes"))).create();
+        client.resource(livePatch("fix", s -> s.setNodeSelector(new io.fabric8.kubernetes.api.model.LabelSelectorBuilder()
+                .addNewMatchExpression().withKey("tier").withOperator("NotIn").withValues("db").endMatchExpression()
+                .addNewMatchExpression().withKey("frozen").withOperator("DoesNotExist").endMatchExpression().build()))).create();
+        LivePatchStatus s = rollOut("fix", st -> st.getPhase() == LivePatchPhase.Complete);
+        assertThat(s.getTargetNodes()).isEqualTo(1);
+        assertThat(entries("a")).isNotEmpty();
+        assertThat(entries("b")).isEmpty();
+        assertThat(entries("c")).isEmpty();
+    }
+
+    @Test
+    void canariesFirstThenAnAutomaticPauseOncePerGeneration() {
+        for (int i = 0; i < 3; i++) {
+            client.resource(node("n" + i)).create();
+        }
+        client.resource(livePatch("fix", s -> s.getRollout().setCanaryNodes(1))).create();
+        LivePatchStatus paused = rollOut("fix", st -> st.getPhase() == LivePatchPhase.Paused);
+        assertThat(paused.getCanary().getNodes()).containsExactly("n0");
+        assertThat(paused.getCanary().getPausedGeneration()).isNotNull();
+        assertThat(condition(paused, "Paused").orElseThrow().getReason()).isEqualTo(Reasons.CANARY_PAUSE);
+        assertThat(client.resources(LivePatch.class).withName("fix").get().getSpec().getRollout().getPaused()).isTrue();
+        assertThat(admitted("fix")).isEqualTo(1);
+
+        client.resources(LivePatch.class).withName("fix").edit(lp -> {
+            lp.getSpec().getRollout().setPaused(false);
+            return lp;
+        });
+        LivePatchStatus done = rollOut("fix", st -> st.getPhase() == LivePatchPhase.Complete);
+        assertThat(done.getUpdatedNodes()).isEqualTo(3);
+        assertThat(client.resources(LivePatch.class).withName("fix").get().getSpec().getRollout().getPaused()).isFalse();
+    }
+
+    @Test
+    void pausesItselfWhenFailedNodesExceedMaxFailedNodes() {
+        for (int i = 0; i < 3; i++) {
+            client.resource(node("n" + i)).create();
+        }
+        daemon.on("n0", dev.livepatch.api.v1alpha1.ModuleState.Failed);
+        client.resource(livePatch("fix", s -> s.getRollout().setMaxConcurrent(new io.fabric8.kubernetes.api.model.IntOrString(1)))).create();
+        LivePatchStatus s = rollOut("fix", st -> st.getPhase() == LivePatchPhase.Stalled);
+        assertThat(condition(s, "Stalled").orElseThrow().getStatus()).isEqualTo("True");
+        assertThat(condition(s, "Stalled").orElseThrow().getReason()).isEqualTo(Reasons.TOO_MANY_FAILURES);
+        assertThat(s.getFailures()).singleElement().satisfies(f -> {
+            assertThat(f.getNode()).isEqualTo("n0");
+            assertThat(f.getReason()).isEqualTo("LoadFailed");
+        });
+        assertThat(admitted("fix")).isEqualTo(1);
+        assertThat(events()).extracting(Event::getReason).contains(Reasons.NODE_FAILED, Reasons.TOO_MANY_FAILURES);
+    }
+
+    @Test
+    void slowsDownWhenNodesReportRcuStallWarnings() {
+        for (int i = 0; i < 4; i++) {
+            client.resource(node("n" + i)).create();
+        }
+        daemon.transitions(3, 47);
+        client.resource(livePatch("fix", s -> s.getRollout().setMaxConcurrent(new io.fabric8.kubernetes.api.model.IntOrString(2)))).create();
+        LivePatchStatus s = rollOut("fix", st -> st.getPacing() != null && st.getPacing().getReason() != null);
+        assertThat(s.getPacing().getConcurrency()).isEqualTo(1);
+        assertThat(s.getPacing().getReason()).contains("RCU");
+        assertThat(s.getPacing().getInterval()).isEqualTo("30s");
+        assertThat(events()).extracting(Event::getReason).contains(Reasons.SLOWED_DOWN);
+    }
+
+    @Test
+    void theOldestLivePatchKeepsANodeAndTheYoungerReportsConflict() throws Exception {
+        client.resource(node("n1")).create();
+        client.resource(livePatch("first", s -> s.getModules().set(0, dev.livepatch.operator.testing.Fixtures.module("lp_shared", 'a')))).create();
+        rollOut("first", st -> st.getPhase() == LivePatchPhase.Complete);
+        Thread.sleep(1100); // creationTimestamp has second resolution
+        client.resource(livePatch("second", s -> s.getModules().set(0, dev.livepatch.operator.testing.Fixtures.module("lp_shared", 'b')))).create();
+        LivePatchStatus s = rollOut("second", st -> Integer.valueOf(1).equals(st.getConflictingNodes()));
+        assertThat(s.getFailures()).singleElement().satisfies(f -> {
+            assertThat(f.getReason()).isEqualTo(Reasons.CONFLICT);
+            assertThat(f.getMessage()).contains("lp_shared").contains("first");
+        });
+        assertThat(entries("n1")).extracting(NodeModule::getLivePatch).containsExactly("first");
+    }
+
+    @Test
+    void aNewModuleVersionRollsOutAsANewGeneration() {
+        client.resource(node("n1")).create();
+        client.resource(node("n2")).create();
+        client.resource(livePatch("fix", s -> s.getRollout().setMaxConcurrent(new io.fabric8.kubernetes.api.model.IntOrString(1)))).create();
+        rollOut("fix", st -> st.getPhase() == LivePatchPhase.Complete);
+        client.resources(LivePatch.class).withName("fix").edit(lp -> {
+            lp.getSpec().getModules().get(0).getSource().setSha256(dev.livepatch.operator.testing.Fixtures.sha('b'));
+            return lp;
+        });
+        awaitStatus("fix", st -> st.getObservedGeneration() == 2 && st.getUpdatedNodes() == 0);
+        LivePatchStatus s = rollOut("fix", st -> st.getObservedGeneration() == 2 && st.getPhase() == LivePatchPhase.Complete);
+        assertThat(s.getUpdatedNodes()).isEqualTo(2);
+        assertThat(entries("n1")).singleElement().satisfies(m -> {
+            assertThat(m.getSource().getSha256()).isEqualTo(dev.livepatch.operator.testing.Fixtures.sha('b'));
+            assertThat(m.getLivePatchGeneration()).isEqualTo(2L);
+        });
+    }
+
+    @Test
+    void deletionWithUnloadRollsTheModulesOffThenReleasesTheFinalizer() {
+        client.resource(node("n1")).create();
+        client.resource(node("n2")).create();
+        client.resource(livePatch("fix", s -> { })).create();
+        rollOut("fix", st -> st.getPhase() == LivePatchPhase.Complete);
+        client.resources(LivePatch.class).withName("fix").delete();
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+            daemon.sync();
+            assertThat(client.resources(LivePatch.class).withName("fix").get()).isNull();
+        });
+        assertThat(entries("n1")).isEmpty();
+        assertThat(nlp("n1").getStatus().getPatches()).isEmpty();
+        assertThat(nlp("n1").getSpec().getRetained()).isEmpty();
+    }
+
+    @Test
+    void deletionWithRetainReleasesTheNodesAndLeavesThePatchesLoaded() {
+        client.resource(node("n1")).create();
+        client.resource(livePatch("fix", s -> s.setRemovalPolicy(dev.livepatch.api.v1alpha1.RemovalPolicy.Retain))).create();
+        rollOut("fix", st -> st.getPhase() == LivePatchPhase.Complete);
+        client.resources(LivePatch.class).withName("fix").delete();
+        await().atMost(Duration.ofSeconds(20)).until(() -> client.resources(LivePatch.class).withName("fix").get() == null);
+        assertThat(entries("n1")).isEmpty();
+        assertThat(nlp("n1").getSpec().getRetained()).containsExactly("lp_fix_fix");
+    }
+
+    @Test
+    void aRestartedOperatorNeitherRedoesNorSkipsANode() {
+        for (int i = 0; i < 3; i++) {
+            client.resource(node("n" + i)).create();
+        }
+        client.resource(livePatch("fix", s -> s.getRollout().setInterval("1h"))).create();
+        awaitStatus("fix", st -> Integer.valueOf(1).equals(st.getInProgressNodes()));
+        String admittedAt = status("fix").getPacing().getLastAdmissionTime();
+        operator.stop();
+        operator = LivePatchOperator.start(client, OperatorConfig.forMockServer());
+        daemon.sync();
+        awaitStatus("fix", st -> Integer.valueOf(1).equals(st.getUpdatedNodes()));
+        assertThat(admitted("fix")).isEqualTo(1);
+        assertThat(status("fix").getPacing().getLastAdmissionTime()).isEqualTo(admittedAt);
+        assertThat(entries("n0")).isNotEmpty();
+    }
+
+    @Test
+    void theNodeLivePatchOfADeletedNodeIsDeleted() {
+        client.resource(node("n1")).create();
+        await().until(() -> nlp("n1") != null);
+        client.nodes().withName("n1").delete();
+        await().atMost(Duration.ofSeconds(20)).until(() -> nlp("n1") == null);
+    }
+
     // --- helpers
 
     /** Waits for the status while the fake daemon acts on every spec. */

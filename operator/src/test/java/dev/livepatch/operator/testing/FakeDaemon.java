@@ -25,6 +25,8 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class FakeDaemon {
     private final KubernetesClient client;
     private final Map<String, ModuleState> outcome = new ConcurrentHashMap<>();
+    /** The spec each node last acted on: the mock server does not bump metadata.generation on a merge patch. */
+    private final Map<String, String> actedOn = new ConcurrentHashMap<>();
     private volatile int rcuWarnings;
     private volatile double seconds = 1;
 
@@ -53,9 +55,11 @@ public final class FakeDaemon {
 
     private void report(NodeLivePatch nlp) {
         NodeLivePatchStatus old = nlp.getStatus() == null ? new NodeLivePatchStatus() : nlp.getStatus();
-        if (Objects.equals(old.getObservedGeneration(), nlp.getMetadata().getGeneration()) && old.getObservedGeneration() != null) {
+        String spec = io.fabric8.kubernetes.client.utils.Serialization.asJson(nlp.getSpec());
+        if (Objects.equals(old.getObservedGeneration(), nlp.getMetadata().getGeneration()) && spec.equals(actedOn.get(nlp.getMetadata().getName()))) {
             return;
         }
+        actedOn.put(nlp.getMetadata().getName(), spec);
         ModuleState state = outcome.getOrDefault(nlp.getMetadata().getName(), ModuleState.Enabled);
         String now = Instant.now().toString();
         NodeLivePatchStatus s = new NodeLivePatchStatus();
