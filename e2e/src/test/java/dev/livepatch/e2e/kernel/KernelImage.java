@@ -36,11 +36,22 @@ public record KernelImage(
 
   private static final Duration PREPARE_TIMEOUT = Duration.ofMinutes(30);
   private static KernelImage prepared;
+  private static RuntimeException failure;
 
-  /** Runs {@code prepare.sh} on the first call (later calls return the same image). */
+  /**
+   * Runs {@code prepare.sh} on the first call; later calls return the same image, or throw the
+   * same failure (a failed preparation is not retried by every test of the run).
+   */
   public static synchronized KernelImage prepare() {
-    if (prepared == null) {
-      prepared = runPrepare(findKernelDir());
+    if (prepared == null && failure == null) {
+      try {
+        prepared = runPrepare(findKernelDir());
+      } catch (RuntimeException e) {
+        failure = e;
+      }
+    }
+    if (failure != null) {
+      throw failure;
     }
     return prepared;
   }
