@@ -268,17 +268,7 @@ public final class Converger {
     /** Records the end of a transition: history, metrics, and what a reverted one means for its module. */
     private void finish(HostState.InFlight f, TransitionOutcome outcome, int rcu) {
         Instant now = now();
-        Duration took = Duration.between(Instant.parse(f.startedAt), now);
-        TransitionRecord r = new TransitionRecord();
-        r.setPatch(f.patch);
-        r.setDirection(f.direction);
-        r.setSeconds(took.toMillis() / 1000.0);
-        r.setOutcome(outcome);
-        r.setRcuStallWarnings(rcu);
-        r.setFinishedAt(now.toString());
-        state.lastTransitions.add(r);
-        while (state.lastTransitions.size() > NodeLivePatchStatus.MAX_LAST_TRANSITIONS) state.lastTransitions.remove(0);
-        metrics.transition(f.direction, outcome, took, rcu);
+        TransitionRecord r = history(f.patch, f.direction, Duration.between(Instant.parse(f.startedAt), now), outcome, rcu);
         log.atInfo().addKeyValue("patch", f.patch).addKeyValue("direction", f.direction).addKeyValue("outcome", outcome)
                 .addKeyValue("seconds", r.getSeconds()).addKeyValue("rcuStallWarnings", rcu).log("transition finished");
         if (outcome == TransitionOutcome.Reverted) {
@@ -298,6 +288,21 @@ public final class Converger {
         transition = null;
         stalled = false;
         stateStore.save(state);
+    }
+
+    /** Appends a finished (or refused) transition to the bounded history and counts it. */
+    private TransitionRecord history(String patch, TransitionDirection direction, Duration took, TransitionOutcome outcome, int rcu) {
+        TransitionRecord r = new TransitionRecord();
+        r.setPatch(patch);
+        r.setDirection(direction);
+        r.setSeconds(took.toMillis() / 1000.0);
+        r.setOutcome(outcome);
+        r.setRcuStallWarnings(rcu);
+        r.setFinishedAt(now().toString());
+        state.lastTransitions.add(r);
+        while (state.lastTransitions.size() > NodeLivePatchStatus.MAX_LAST_TRANSITIONS) state.lastTransitions.remove(0);
+        metrics.transition(direction, outcome, took, rcu);
+        return r;
     }
 
     // ---- act ----
@@ -362,16 +367,7 @@ public final class Converger {
             state.inFlight = null;
             state.failures.put(d.name(), new HostState.Failure(specKey(m), NodeReasons.LOAD_FAILED,
                     "failed to load module " + d.name() + ": " + e.getMessage() + "; nothing loaded", now().toString()));
-            TransitionRecord r = new TransitionRecord();
-            r.setPatch(d.name());
-            r.setDirection(TransitionDirection.Patching);
-            r.setSeconds(0.0);
-            r.setOutcome(TransitionOutcome.Failed);
-            r.setRcuStallWarnings(0);
-            r.setFinishedAt(now().toString());
-            state.lastTransitions.add(r);
-            while (state.lastTransitions.size() > NodeLivePatchStatus.MAX_LAST_TRANSITIONS) state.lastTransitions.remove(0);
-            metrics.transition(TransitionDirection.Patching, TransitionOutcome.Failed, Duration.ZERO, 0);
+            history(d.name(), TransitionDirection.Patching, Duration.ZERO, TransitionOutcome.Failed, 0);
             stateStore.save(state);
             log.atError().addKeyValue("module", d.name()).addKeyValue("error", e.getMessage()).log("load failed");
             return true;

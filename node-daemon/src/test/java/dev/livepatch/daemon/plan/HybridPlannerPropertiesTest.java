@@ -28,7 +28,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * real one (an atomic-replace load sweeps every other patch, or with the hybrid attribute every one
  * whose replaceable is not 0).
  */
-class HybridPlannerProperties {
+class HybridPlannerPropertiesTest {
     private static final List<String> NAMES = List.of("a", "b", "c", "d", "e", "f", "g", "h");
     private static final List<String> LIVEPATCHES = List.of("L1", "L2", "L3");
 
@@ -41,7 +41,7 @@ class HybridPlannerProperties {
 
     @Provide
     Arbitrary<World> worlds() {
-        return Arbitraries.randomValue(HybridPlannerProperties::world);
+        return Arbitraries.randomValue(HybridPlannerPropertiesTest::world);
     }
 
     static World world(Random r) {
