@@ -51,7 +51,8 @@ public final class LivePatchOperator implements AutoCloseable {
             o.withKubernetesClient(client).withCloseClientOnStop(false).withUseSSAToPatchPrimaryResource(config.serverSideApply());
             if (config.leaderElection()) {
                 o.withLeaderElectionConfiguration(LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(config.leaseName())
-                        .withLeaseNamespace(config.leaseNamespace()).withIdentity(config.identity()).build());
+                        .withLeaseNamespace(config.leaseNamespace()).withIdentity(config.identity())
+                        .withExitOnStopLeading(config.exitOnLostLease()).build());
             }
         });
         NodeSpecWriter nodeWriter = new NodeSpecWriter(client, config.fieldManager(), config.serverSideApply());

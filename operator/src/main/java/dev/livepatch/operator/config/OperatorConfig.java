@@ -13,13 +13,14 @@ import java.util.function.Function;
  * and meaning ({@link Setting}); parsed strictly into an immutable snapshot. A bad value stops
  * the operator at start with a message naming the variable.
  */
-public record OperatorConfig(boolean serverSideApply, String fieldManager, boolean leaderElection, String leaseName, String leaseNamespace,
+public record OperatorConfig(boolean serverSideApply, String fieldManager, boolean leaderElection, boolean exitOnLostLease, String leaseName, String leaseNamespace,
                              String identity, String eventNamespace, int httpPort, Duration resync, PacingPolicy pacing) {
 
     public enum Setting {
         SERVER_SIDE_APPLY("LIVEPATCH_SERVER_SIDE_APPLY", "true", "Write NodeLivePatch specs and LivePatch status by server-side apply; false only for the Fabric8 mock server"),
         FIELD_MANAGER("LIVEPATCH_FIELD_MANAGER", "livepatch-operator", "Field manager of what the operator writes"),
         LEADER_ELECTION("LIVEPATCH_LEADER_ELECTION", "true", "Elect one active replica through a Lease"),
+        EXIT_ON_LOST_LEASE("LIVEPATCH_EXIT_ON_LOST_LEASE", "true", "Exit the process when leadership is lost (the pod restarts clean); false for embedding in tests"),
         LEASE_NAME("LIVEPATCH_LEASE_NAME", "livepatch-operator", "Name of the leader-election Lease"),
         LEASE_NAMESPACE("LIVEPATCH_LEASE_NAMESPACE", "livepatch-system", "Namespace of the Lease (the chart sets the pod's namespace)"),
         IDENTITY("LIVEPATCH_IDENTITY", "", "This replica's leader-election identity; empty: HOSTNAME, else a random id"),
@@ -58,6 +59,7 @@ public record OperatorConfig(boolean serverSideApply, String fieldManager, boole
                 parse(v, Setting.SERVER_SIDE_APPLY, OperatorConfig::bool),
                 v.get(Setting.FIELD_MANAGER),
                 parse(v, Setting.LEADER_ELECTION, OperatorConfig::bool),
+                parse(v, Setting.EXIT_ON_LOST_LEASE, OperatorConfig::bool),
                 v.get(Setting.LEASE_NAME),
                 v.get(Setting.LEASE_NAMESPACE),
                 identity,
