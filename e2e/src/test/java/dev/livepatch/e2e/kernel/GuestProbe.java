@@ -13,8 +13,9 @@ import java.util.stream.Stream;
  * reads the guest kernel through a host root prefix and writes what it saw to {@code probe.txt} in
  * its working directory (the VM's shared directory).
  *
- * <p>Usage: {@code GuestProbe <host root>}, e.g. {@code /run/node}. Only the JDK: nothing here may
- * depend on what the test classpath happens to hold.
+ * <p>Usage: {@code GuestProbe <host root> [class...]}, e.g. {@code /run/node}. Only the JDK: nothing
+ * here may depend on what the test classpath happens to hold. The optional classes are loaded and
+ * initialised by name, to time what a heavier main (the daemon's Fabric8 client) costs.
  */
 public final class GuestProbe {
 
@@ -38,6 +39,15 @@ public final class GuestProbe {
     }
     out.add("self.patch_state=" + read(root.resolve("proc/self/patch_state")));
     out.add("cmdline=" + read(root.resolve("proc/cmdline")));
+    for (int i = 1; i < args.length; i++) {
+      long before = System.currentTimeMillis();
+      try {
+        Class.forName(args[i], true, GuestProbe.class.getClassLoader());
+        out.add("load." + args[i] + ".ms=" + (System.currentTimeMillis() - before));
+      } catch (ClassNotFoundException | LinkageError e) {
+        out.add("load." + args[i] + ".failed=" + e);
+      }
+    }
     out.add("main.ms=" + (System.currentTimeMillis() - mainAt));
     Files.write(Path.of("probe.txt"), out, StandardCharsets.UTF_8);
     out.forEach(line -> System.out.println("probe: " + line));
