@@ -21,7 +21,7 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 
-class PlannerProperties {
+class PlannerPropertiesTest {
     static final Instant NOW = Instant.parse("2026-05-01T12:00:00Z");
     final Planner planner = new Planner(PacingPolicy.defaults());
 
