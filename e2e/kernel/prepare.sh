@@ -75,8 +75,16 @@ install_host_packages() {
     apt-get update -qq >&2
   fi
   log "installing ${missing[*]}"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 \
-    || die "failed to install ${missing[*]} (is linux-headers-$KREL still served? apt-cache policy linux-headers-$KREL); nothing else prepared"
+  if ! apt_install "${missing[@]}"; then
+    log "install failed; the lists may name files the mirror no longer has: apt-get update, once more"
+    apt-get update -qq >&2
+    apt_install "${missing[@]}" \
+      || die "failed to install ${missing[*]} (is linux-headers-$KREL still served? apt-cache policy linux-headers-$KREL); nothing else prepared"
+  fi
+}
+
+apt_install() {
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >&2
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -88,7 +96,8 @@ extract_image() { # $1: target dir
   if ! compgen -G "$debs/linux-image-$KREL-unsigned_*.deb" >/dev/null; then
     log "downloading linux-image-$KREL-unsigned"
     (cd "$debs" && apt-get download -qq "linux-image-$KREL-unsigned" >&2) \
-      || die "failed to download linux-image-$KREL-unsigned"
+      || { apt-get update -qq >&2 && (cd "$debs" && apt-get download -qq "linux-image-$KREL-unsigned" >&2); } \
+      || die "failed to download linux-image-$KREL-unsigned (apt-cache policy linux-image-$KREL-unsigned)"
   fi
   local deb
   deb="$(ls "$debs"/linux-image-"$KREL"-unsigned_*.deb | head -1)"
@@ -204,6 +213,11 @@ main() {
   busybox_version="$(dpkg-query -W -f='${Version}' busybox-static)"
   local initramfs_dir="$CACHE/initramfs-$( (echo "$busybox_version"; echo "$MODULES"; hash_of guest prepare.sh) | sha256sum | cut -c1-16)"
   build_dir "$initramfs_dir" build_initramfs
+
+  # Products of other inputs (older sources, other checkouts) unused for a week go.
+  touch "$MODULES" "$initramfs_dir"
+  find "$CACHE" -mindepth 1 -maxdepth 1 \( -name 'modules-*' -o -name 'initramfs-*' \) -mtime +7 \
+    -exec rm -rf {} + 2>/dev/null || true
 
   cat <<EOF
 LP_KERNEL_RELEASE=$KREL
