@@ -56,6 +56,8 @@ public final class ControlPlane implements AutoCloseable {
   private static final String FIELD_MANAGER = "livepatch-e2e";
   private static final Duration CRD_ESTABLISHED_TIMEOUT = Duration.ofSeconds(60);
   private static final AtomicInteger NAMES = new AtomicInteger();
+  private static final java.util.regex.Pattern CRD_KIND =
+      java.util.regex.Pattern.compile("(?m)^kind:\\s*[\"']?CustomResourceDefinition[\"']?\\s*$");
   /** Set to true to keep the work directory (logs, kubeconfig, certificates) after stopping. */
   public static final String KEEP_WORK_DIR_PROPERTY = "livepatch.controlplane.keepWorkDir";
 
@@ -123,11 +125,14 @@ public final class ControlPlane implements AutoCloseable {
       Path kubeconfig = workDir.resolve("kubeconfig");
       Files.writeString(kubeconfig, kubeconfigYaml, StandardCharsets.UTF_8);
       client = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(kubeconfigYaml)).build();
+      Instant apiServerReady = Instant.now();
       ControllerManagerProcess controllerManager = startControllerManager(binaries, kubeconfig, workDir, settings);
       Duration startup = Duration.between(located, Instant.now());
-      log.info("control plane ready in {} ms (binaries located in {} ms): API server {}, kubeconfig {}, controllers {}",
-          startup.toMillis(), Duration.between(begin, located).toMillis(), client.getMasterUrl(), kubeconfig,
-          controllerManager == null ? "none" : settings.controllers());
+      log.info("control plane ready in {} ms (binaries located in {} ms, etcd + kube-apiserver {} ms, "
+              + "kube-controller-manager {} ms): API server {}, kubeconfig {}, controllers {}",
+          startup.toMillis(), Duration.between(begin, located).toMillis(),
+          Duration.between(located, apiServerReady).toMillis(), Duration.between(apiServerReady, Instant.now()).toMillis(),
+          client.getMasterUrl(), kubeconfig, controllerManager == null ? "none" : settings.controllers());
       return new ControlPlane(binaries, workDir, apiServer, kubeconfig, kubeconfigYaml, client, controllerManager,
           startup);
     } catch (IOException e) {
@@ -358,7 +363,7 @@ public final class ControlPlane implements AutoCloseable {
 
   private static boolean mentionsCrd(Path file) {
     try {
-      return Files.readString(file, StandardCharsets.UTF_8).contains("kind: CustomResourceDefinition");
+      return CRD_KIND.matcher(Files.readString(file, StandardCharsets.UTF_8)).find();
     } catch (IOException e) {
       return false;
     }

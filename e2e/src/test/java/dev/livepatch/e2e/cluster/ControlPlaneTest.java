@@ -177,6 +177,22 @@ class ControlPlaneTest {
     }
   }
 
+  @Test
+  void installsTheProjectCrdsAndServesTheirResources(ControlPlane controlPlane, KubernetesClient client) {
+    List<String> names = controlPlane.installProjectCrds().stream().map(c -> c.getMetadata().getName()).toList();
+
+    assertThat(names).contains("livepatches.livepatch.dev", "nodelivepatches.livepatch.dev");
+    for (String crd : names) {
+      var definition = client.apiextensions().v1().customResourceDefinitions().withName(crd).get();
+      var version = definition.getSpec().getVersions().stream().filter(v -> v.getStorage()).findFirst().orElseThrow();
+      var context = new io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext.Builder()
+          .withGroup(definition.getSpec().getGroup()).withVersion(version.getName())
+          .withPlural(definition.getSpec().getNames().getPlural())
+          .withNamespaced("Namespaced".equals(definition.getSpec().getScope())).build();
+      assertThat(client.genericKubernetesResources(context).list().getItems()).isNotNull();
+    }
+  }
+
   private static Node node(String name) {
     return new NodeBuilder().withNewMetadata().withName(name)
         .withLabels(new java.util.HashMap<>(Map.of("kubernetes.io/os", "linux"))).endMetadata().build();
