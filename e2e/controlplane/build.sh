@@ -93,7 +93,8 @@ if [[ "$mode" == build ]] && is_current; then
 fi
 
 export CGO_ENABLED=0
-export GOFLAGS="${GOFLAGS:-} -mod=readonly"
+# -buildvcs=false: the binaries must not depend on the state of this checkout's git repository.
+export GOFLAGS="${GOFLAGS:-} -mod=readonly -buildvcs=false"
 nice_go() { nice -n 10 go "$@"; }
 
 # Build into a staging directory and swap it in whole, so that a failed or interrupted build
