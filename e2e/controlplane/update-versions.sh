@@ -13,7 +13,7 @@
 # Then `go mod tidy` writes both go.sum files. Commit the result; build.sh never edits them.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-k8s_version="${1:-$(awk '$1 == "k8s.io/kubernetes" {print $2}' "$here/kubernetes/go.mod")}"
+k8s_version="${1:-$(awk '$1 == "require" && $2 == "k8s.io/kubernetes" {print $3} $1 == "k8s.io/kubernetes" {print $2}' "$here/kubernetes/go.mod" | head -n1)}"
 [[ "$k8s_version" =~ ^v1\.([0-9]+)\.([0-9]+)$ ]] \
   || { echo "update-versions: K8S_VERSION must look like v1.34.4, got '$k8s_version'" >&2; exit 2; }
 staging_version="v0.${BASH_REMATCH[1]}.${BASH_REMATCH[2]}"
