@@ -193,6 +193,25 @@ class ControlPlaneTest {
     }
   }
 
+  @Test
+  void aPrivateControlPlaneLeavesNoProcessBehindWhenClosed() {
+    java.util.Set<Long> before = ProcessHandle.current().descendants().map(ProcessHandle::pid)
+        .collect(java.util.stream.Collectors.toSet());
+    List<ProcessHandle> started;
+    java.nio.file.Path workDir;
+    try (ControlPlane own = ControlPlane.start(ControlPlaneSettings.defaults().withControllers("garbagecollector"))) {
+      workDir = own.workDir();
+      assertThat(own.client().namespaces().withName("default").get()).isNotNull();
+      started = ProcessHandle.current().descendants().filter(p -> !before.contains(p.pid())).toList();
+      assertThat(started).extracting(p -> p.info().command().orElse(""))
+          .anySatisfy(c -> assertThat(c).endsWith("/etcd"))
+          .anySatisfy(c -> assertThat(c).endsWith("/kube-apiserver"))
+          .anySatisfy(c -> assertThat(c).endsWith("/kube-controller-manager"));
+    }
+    assertThat(started).noneMatch(ProcessHandle::isAlive);
+    assertThat(workDir).doesNotExist();
+  }
+
   private static Node node(String name) {
     return new NodeBuilder().withNewMetadata().withName(name)
         .withLabels(new java.util.HashMap<>(Map.of("kubernetes.io/os", "linux"))).endMetadata().build();
