@@ -14,7 +14,8 @@ import java.util.List;
 @ValidationRule(
         value = "self.modules.all(m, self.modules.filter(n, n.name == m.name && n.kernelRelease == m.kernelRelease).size() == 1)",
         message = "module names must be unique per kernelRelease within a LivePatch",
-        reason = "FieldValueDuplicate")
+        // Not FieldValueDuplicate: the API server prints that reason as 'Duplicate value: "object"' and drops the message.
+        reason = "FieldValueInvalid")
 @ValidationRule(
         value = "self.modules.all(m, !m.atomicReplace || self.modules.all(n, n.kernelRelease != m.kernelRelease || n.name == m.name || !n.replaceable))",
         message = "an atomicReplace module supersedes every replaceable module of its kernelRelease: declare at most one, and no other replaceable module for that kernelRelease",
