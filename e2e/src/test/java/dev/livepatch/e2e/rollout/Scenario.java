@@ -1,0 +1,207 @@
+package dev.livepatch.e2e.rollout;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.livepatch.api.v1alpha1.LivePatch;
+import dev.livepatch.api.v1alpha1.LivePatchSpec;
+import dev.livepatch.api.v1alpha1.LivePatchStatus;
+import dev.livepatch.api.v1alpha1.NodeLivePatch;
+import dev.livepatch.api.v1alpha1.OnStall;
+import dev.livepatch.api.v1alpha1.PatchModule;
+import dev.livepatch.api.v1alpha1.RolloutSpec;
+import dev.livepatch.e2e.cluster.ControlPlane;
+import dev.livepatch.e2e.fleet.FleetSettings;
+import dev.livepatch.e2e.fleet.SimFleet;
+import dev.livepatch.operator.LivePatchOperator;
+import dev.livepatch.operator.config.OperatorConfig;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One end-to-end scenario's world on the shared control plane: the project's CRDs, a simulated
+ * fleet whose nodes carry a label of their own, the operator (server-side apply on, no leader
+ * election, fast pacing policy) and a {@link NodeWatch}. LivePatches made here select only this
+ * fleet, so scenarios never touch each other's nodes. {@link #close} stops everything and removes
+ * what the scenario created.
+ */
+final class Scenario implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Scenario.class);
+  private static final AtomicBoolean CRDS_INSTALLED = new AtomicBoolean();
+  static final Duration DEFAULT_WAIT = Duration.ofSeconds(60);
+
+  /**
+   * The operator as deployed, but with a pacing policy scaled to simulated seconds: transitions
+   * over 3 s are slow, a slowed rollout starts from a 1 s interval (bounded at 4 s), and 2 clean
+   * transitions restore the spec's pacing.
+   */
+  static OperatorConfig operatorConfig() {
+    return OperatorConfig.fromEnv(Map.of(
+        OperatorConfig.Setting.LEADER_ELECTION.env, "false",
+        OperatorConfig.Setting.HTTP_PORT.env, "-1",
+        OperatorConfig.Setting.RESYNC.env, "5s",
+        OperatorConfig.Setting.SLOW_TRANSITION.env, "3s",
+        OperatorConfig.Setting.RECOVERY_TRANSITIONS.env, "2",
+        OperatorConfig.Setting.SLOWED_MIN_INTERVAL.env, "1s",
+        OperatorConfig.Setting.MAX_SLOWED_INTERVAL.env, "4s",
+        OperatorConfig.Setting.STALL_MEMORY.env, "2m"));
+  }
+
+  final ControlPlane cp;
+  final KubernetesClient client;
+  final SimFleet fleet;
+  final NodeWatch watch;
+  private final List<String> livePatches = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private LivePatchOperator operator;
+
+  private Scenario(ControlPlane cp, SimFleet fleet) {
+    this.cp = cp;
+    this.client = cp.client();
+    this.fleet = fleet;
+    this.watch = new NodeWatch(client, name -> {
+      try {
+        fleet.node(name);
+        return true;
+      } catch (IllegalArgumentException e) {
+        return false;
+      }
+    });
+  }
+
+  /** CRDs (once per JVM), an empty fleet and the operator. Add nodes to {@link #fleet} next. */
+  static Scenario start(ControlPlane cp, FleetSettings settings) {
+    if (CRDS_INSTALLED.compareAndSet(false, true)) {
+      cp.installProjectCrds();
+    }
+    Scenario s = new Scenario(cp, SimFleet.start(cp.client(), settings));
+    s.startOperator();
+    return s;
+  }
+
+  void startOperator() {
+    if (operator == null) {
+      operator = LivePatchOperator.start(client, operatorConfig());
+    }
+  }
+
+  /** Stops the operator as a crash would leave things: whatever it wrote stays, nothing in memory survives. */
+  void stopOperator() {
+    if (operator != null) {
+      operator.stop();
+      operator = null;
+    }
+  }
+
+  /** A module published on every node of the fleet, for its kernel. */
+  PatchModule module(String name, boolean replaceable) {
+    return new PatchModule(name, fleet.settings().kernelRelease(), replaceable, false, fleet.module(name, false));
+  }
+
+  /**
+   * Creates a LivePatch selecting this fleet, with fast pacing (maxConcurrent 5, interval 0s,
+   * nodeCooldown 0s, stallTimeout 2s, Revert), changed by {@code edit}; returns its name.
+   */
+  String livePatch(String prefix, List<PatchModule> modules, Consumer<LivePatchSpec> edit) {
+    LivePatchSpec spec = new LivePatchSpec();
+    spec.setNodeSelector(new LabelSelectorBuilder().withMatchLabels(fleet.selector()).build());
+    spec.setModules(new ArrayList<>(modules));
+    RolloutSpec r = new RolloutSpec();
+    r.setMaxConcurrent(new IntOrString(5));
+    r.setInterval("0s");
+    r.setNodeCooldown("0s");
+    r.setStallTimeout("2s");
+    r.setOnStall(OnStall.Revert);
+    spec.setRollout(r);
+    edit.accept(spec);
+    LivePatch lp = new LivePatch();
+    String name = ControlPlane.uniqueName(prefix);
+    lp.setMetadata(new ObjectMetaBuilder().withName(name).build());
+    lp.setSpec(spec);
+    watch.track(name);
+    client.resource(lp).create();
+    livePatches.add(name);
+    return name;
+  }
+
+  /** The names of the LivePatches this scenario created. */
+  List<String> livePatchesCreated() {
+    return List.copyOf(livePatches);
+  }
+
+  LivePatch get(String livePatch) {
+    return client.resources(LivePatch.class).withName(livePatch).get();
+  }
+
+  LivePatchStatus status(String livePatch) {
+    LivePatch lp = get(livePatch);
+    return lp == null ? null : lp.getStatus();
+  }
+
+  void edit(String livePatch, Consumer<LivePatchSpec> edit) {
+    client.resources(LivePatch.class).withName(livePatch).edit(lp -> {
+      edit.accept(lp.getSpec());
+      return lp;
+    });
+  }
+
+  /** Waits until the LivePatch's status (at its current generation) satisfies {@code p}; returns it. */
+  LivePatchStatus awaitStatus(String livePatch, Predicate<LivePatchStatus> p) {
+    return awaitStatus(livePatch, p, DEFAULT_WAIT);
+  }
+
+  LivePatchStatus awaitStatus(String livePatch, Predicate<LivePatchStatus> p, Duration atMost) {
+    await().atMost(atMost).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
+      LivePatch lp = get(livePatch);
+      assertThat(lp).as("LivePatch %s", livePatch).isNotNull();
+      LivePatchStatus s = lp.getStatus();
+      assertThat(s != null && lp.getMetadata().getGeneration().equals(s.getObservedGeneration()) && p.test(s))
+          .as("status of %s at generation %s: %s", livePatch, lp.getMetadata().getGeneration(), s == null ? null : Serialization.asJson(s))
+          .isTrue();
+    });
+    return status(livePatch);
+  }
+
+  NodeLivePatch nodeLivePatch(String node) {
+    return client.resources(NodeLivePatch.class).withName(node).get();
+  }
+
+  static Optional<Condition> condition(LivePatchStatus s, String type) {
+    return s.getConditions().stream().filter(c -> type.equals(c.getType())).findFirst();
+  }
+
+  /** Stops the operator, removes this scenario's LivePatches (finalizers dropped) and the fleet with its Nodes. */
+  @Override
+  public void close() {
+    stopOperator();
+    watch.close();
+    for (String name : livePatches) {
+      try {
+        client.resources(LivePatch.class).withName(name).edit(lp -> {
+          lp.getMetadata().setFinalizers(List.of());
+          return lp;
+        });
+        client.resources(LivePatch.class).withName(name).delete();
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 404) {
+          log.warn("failed to remove LivePatch {}: {}", name, e.getMessage());
+        }
+      }
+    }
+    fleet.close();
+  }
+}
