@@ -52,19 +52,25 @@ class ChartDefaultsTest {
   }
 
   @Test
-  void operatorElectsItsLeaderWithOneLeaseAndRecordsEventsInItsNamespaceOnly() {
+  void operatorElectsItsLeaderWithOneLeaseInItsNamespace() {
     Role role = CHART.one(Role.class, OPERATOR);
     assertThat(role.getMetadata().getNamespace()).isEqualTo(NAMESPACE);
     assertThat(Rules.of(role.getRules())).containsExactly(
         "coordination.k8s.io leases [] create",
-        "coordination.k8s.io leases [livepatch-operator] get,update",
-        "core events [] create");
+        "coordination.k8s.io leases [livepatch-operator] get,update,patch");
     Container c = operatorContainer();
     assertThat(env(c, "LIVEPATCH_LEADER_ELECTION").getValue()).isEqualTo("true");
     assertThat(env(c, "LIVEPATCH_LEASE_NAME").getValue()).isEqualTo("livepatch-operator");
     assertThat(env(c, "LIVEPATCH_LEASE_NAMESPACE").getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.namespace");
-    assertThat(env(c, "LIVEPATCH_EVENT_NAMESPACE").getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.namespace");
     assertThat(env(c, "LIVEPATCH_IDENTITY").getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.name");
+  }
+
+  @Test
+  void operatorCreatesEventsOnlyInDefaultWhereTheApiServerAcceptsThemForClusterScopedObjects() {
+    Role role = CHART.one(Role.class, OPERATOR + "-events");
+    assertThat(role.getMetadata().getNamespace()).isEqualTo("default");
+    assertThat(Rules.of(role.getRules())).containsExactly("core events [] create");
+    assertThat(env(operatorContainer(), "LIVEPATCH_EVENT_NAMESPACE").getValue()).isEqualTo("default");
   }
 
   @Test
@@ -89,7 +95,7 @@ class ChartDefaultsTest {
   @Test
   void eachServiceAccountIsBoundToItsOwnRolesOnly() {
     assertThat(rolesBoundTo(OPERATOR)).containsExactlyInAnyOrder(
-        "ClusterRole/" + OPERATOR, "Role/" + OPERATOR);
+        "ClusterRole/" + OPERATOR, "Role/" + OPERATOR, "Role/" + OPERATOR + "-events");
     assertThat(rolesBoundTo(DAEMON)).containsExactlyInAnyOrder(
         "ClusterRole/" + DAEMON, "Role/" + DAEMON + "-module-sources");
   }
@@ -174,7 +180,8 @@ class ChartDefaultsTest {
     List<String> rules = vap.getSpec().getValidations().stream().map(Validation::getExpression).toList();
     assertThat(rules).containsExactly(
         "variables.isNodeLivePatch",
-        "!variables.isNodeLivePatch || (request.operation == 'UPDATE' && request.subResource == 'status')",
+        "!variables.isNodeLivePatch || (request.operation == 'UPDATE' && has(request.subResource)"
+            + " && request.subResource == 'status')",
         "!variables.isNodeLivePatch || variables.nodeName != ''",
         "!variables.isNodeLivePatch || request.operation != 'UPDATE' || variables.nodeName == ''"
             + " || object.metadata.name == variables.nodeName");
@@ -289,6 +296,7 @@ class ChartDefaultsTest {
     List<String> clusterScoped = List.of("ClusterRole", "ClusterRoleBinding", "PriorityClass",
         "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding", "Namespace");
     assertThat(CHART.objects()).filteredOn(o -> !clusterScoped.contains(o.getKind()))
+        .filteredOn(o -> !o.getMetadata().getName().equals(OPERATOR + "-events"))
         .isNotEmpty()
         .allSatisfy(o -> assertThat(o.getMetadata().getNamespace()).as(o.getKind() + "/" + o.getMetadata().getName())
             .isEqualTo(NAMESPACE));
