@@ -1,0 +1,184 @@
+package dev.livepatch.e2e.bench;
+
+import dev.livepatch.api.v1alpha1.ModuleState;
+import dev.livepatch.api.v1alpha1.ModuleStatus;
+import dev.livepatch.api.v1alpha1.NodeLivePatch;
+import dev.livepatch.api.v1alpha1.NodeLivePatchStatus;
+import dev.livepatch.api.v1alpha1.NodeModule;
+import dev.livepatch.api.v1alpha1.TransitionDirection;
+import dev.livepatch.api.v1alpha1.TransitionOutcome;
+import dev.livepatch.api.v1alpha1.TransitionRecord;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * N simulated nodes made as light as the NodeLivePatch contract allows, for fleet benchmarks: a
+ * Node object each (linux label, kernel version, Ready through the status subresource) and one
+ * shared informer over every NodeLivePatch standing in for N daemons. A daemon reports its kernel
+ * once when its NodeLivePatch appears; when it sees a spec generation it has not acted on, it
+ * waits the fixed transition time T and then reports every spec module {@code Enabled} with
+ * {@code observedGeneration} = that generation and one finished transition in
+ * {@code lastTransitions} (docs/node-contract.md). No kernel, no module store, no retries beyond a
+ * 409 (the next event brings the newer object).
+ */
+final class LightFleet implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(LightFleet.class);
+  static final String KERNEL = "6.1.0-56-amd64";
+  private static final int WRITERS = 8;
+
+  private final KubernetesClient client;
+  private final Duration transition;
+  private final ScheduledThreadPoolExecutor timers = new ScheduledThreadPoolExecutor(1, r -> daemon(r, "lightfleet-timer"));
+  private final ExecutorService writers = Executors.newFixedThreadPool(WRITERS, r -> daemon(r, "lightfleet-writer"));
+  /** Per node, the spec generation whose transition is scheduled or reported. */
+  private final Map<String, Long> acting = new ConcurrentHashMap<>();
+  private final AtomicLong statusWrites = new AtomicLong();
+  private SharedIndexInformer<NodeLivePatch> informer;
+
+  LightFleet(KubernetesClient client, Duration transition) {
+    this.client = client;
+    this.transition = transition;
+  }
+
+  /** Creates nodes {@code prefix-00000 ..} (a few requests in parallel), each Ready with the fleet's kernel. */
+  void createNodes(String prefix, int count) throws InterruptedException {
+    List<Future<?>> done = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      String name = String.format("%s-%05d", prefix, i);
+      done.add(writers.submit(() -> createNode(name)));
+    }
+    for (Future<?> f : done) {
+      try {
+        f.get();
+      } catch (java.util.concurrent.ExecutionException e) {
+        throw new IllegalStateException("failed to create a simulated node: " + e.getCause(), e.getCause());
+      }
+    }
+  }
+
+  private void createNode(String name) {
+    client.nodes().resource(new NodeBuilder().withNewMetadata().withName(name)
+        .addToLabels("kubernetes.io/os", "linux").addToLabels("kubernetes.io/hostname", name).endMetadata().build()).create();
+    String status = Serialization.asJson(Map.of("status", Map.of(
+        "nodeInfo", Map.of("kernelVersion", KERNEL, "operatingSystem", "linux", "architecture", "amd64", "bootID", name,
+            "osImage", "Debian GNU/Linux 12 (bookworm)", "kubeletVersion", "v1.34.4", "containerRuntimeVersion", "sim://1",
+            "machineID", name),
+        "conditions", List.of(Map.of("type", "Ready", "status", "True", "reason", "KubeletReady",
+            "lastHeartbeatTime", Instant.now().toString(), "lastTransitionTime", Instant.now().toString())))));
+    client.nodes().withName(name).subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE), status);
+  }
+
+  /** Starts the daemons: one informer for the whole fleet. */
+  void startDaemons() {
+    informer = client.resources(NodeLivePatch.class).inform(new ResourceEventHandler<>() {
+      @Override
+      public void onAdd(NodeLivePatch nlp) {
+        seen(nlp);
+      }
+
+      @Override
+      public void onUpdate(NodeLivePatch before, NodeLivePatch nlp) {
+        seen(nlp);
+      }
+
+      @Override
+      public void onDelete(NodeLivePatch nlp, boolean unknown) {
+        acting.remove(nlp.getMetadata().getName());
+      }
+    }, 0);
+  }
+
+  private void seen(NodeLivePatch nlp) {
+    String name = nlp.getMetadata().getName();
+    long generation = nlp.getMetadata().getGeneration() == null ? 0 : nlp.getMetadata().getGeneration();
+    Long previous = acting.get(name);
+    if (previous != null && previous >= generation) {
+      return;
+    }
+    acting.put(name, generation); // the informer calls back on one thread: no race here
+    List<NodeModule> modules = nlp.getSpec() == null ? List.of() : nlp.getSpec().getModules();
+    if (modules.isEmpty()) {
+      writers.submit(() -> report(nlp, generation, List.of(), null));  // the daemon started: kernel, nothing desired
+      return;
+    }
+    Instant started = Instant.now();
+    timers.schedule(() -> writers.submit(() -> report(nlp, generation, modules, started)), transition.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private void report(NodeLivePatch nlp, long generation, List<NodeModule> modules, Instant started) {
+    String name = nlp.getMetadata().getName();
+    NodeLivePatchStatus status = new NodeLivePatchStatus();
+    status.setObservedGeneration(generation);
+    status.setKernelRelease(KERNEL);
+    status.setBootId(name);
+    String now = Instant.now().toString();
+    List<ModuleStatus> states = new ArrayList<>();
+    for (NodeModule m : modules) {
+      states.add(new ModuleStatus(m.getName(), m.getLivePatch(), ModuleState.Enabled, null, null, now));
+    }
+    status.setModules(states);
+    if (started != null && !modules.isEmpty()) {
+      TransitionRecord t = new TransitionRecord();
+      t.setPatch(modules.get(modules.size() - 1).getName());
+      t.setDirection(TransitionDirection.Patching);
+      t.setOutcome(TransitionOutcome.Completed);
+      t.setSeconds(Duration.between(started, Instant.now()).toMillis() / 1000.0);
+      t.setRcuStallWarnings(0);
+      t.setFinishedAt(now);
+      status.setLastTransitions(List.of(t));
+    }
+    try {
+      client.resources(NodeLivePatch.class).withName(name).subresource("status")
+          .patch(PatchContext.of(PatchType.JSON_MERGE), Serialization.asJson(Map.of("status", status)));
+      statusWrites.incrementAndGet();
+    } catch (KubernetesClientException e) {
+      log.warn("failed to report status node={} generation={}: {}", name, generation, e.getMessage());
+      acting.remove(name, generation); // act again on the next event or resync
+    }
+  }
+
+  /** NodeLivePatches whose daemon has reported at least once. */
+  long reporting() {
+    return informer == null ? 0 : informer.getStore().list().stream().filter(n -> n.getStatus() != null
+        && n.getStatus().getObservedGeneration() != null).count();
+  }
+
+  long statusWrites() {
+    return statusWrites.get();
+  }
+
+  @Override
+  public void close() {
+    if (informer != null) {
+      informer.close();
+    }
+    timers.shutdownNow();
+    writers.shutdownNow();
+  }
+
+  private static Thread daemon(Runnable r, String name) {
+    Thread t = new Thread(r, name);
+    t.setDaemon(true);
+    return t;
+  }
+}
