@@ -16,13 +16,17 @@ import dev.livepatch.daemon.node.Wiring;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -88,16 +92,33 @@ public final class Main {
             NodeLivePatchSpec spec = text.contains("\"spec\"") && text.contains("\"kind\"")
                     ? json.unmarshal(text, NodeLivePatch.class).getSpec() : json.unmarshal(text, NodeLivePatchSpec.class);
             long gen = Long.parseLong(opts.getOrDefault("--generation", "1"));
+            Path statusFile = Path.of(opts.get("--status-file"));
+            // No /metrics to serve: a simple registry (Prometheus' took seconds to start in a TCG guest).
+            // Every status the converger publishes (a stall with its blocking tasks, each step) is
+            // written at once, as the DaemonSet's status writer would patch it: a watcher sees a
+            // Stalled node while the pass still waits, and a killed pass leaves its last status.
             Converger converger = Wiring.converger(config, null, kmsg == null ? KernelLog.NONE : kmsg,
-                    new DaemonMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)), s -> { });
+                    new DaemonMetrics(new SimpleMeterRegistry()), s -> writeStatus(json, statusFile, s));
             NodeLivePatchStatus status = converger.converge(spec, gen);
-            Files.writeString(Path.of(opts.get("--status-file")), json.asJson(status));
+            writeStatus(json, statusFile, status);
             boolean ready = status.getConditions().stream().anyMatch(c -> c.getType().equals("Ready") && c.getStatus().equals("True"));
             log.atInfo().addKeyValue("ready", ready).addKeyValue("statusFile", opts.get("--status-file")).log("one-shot pass done");
             return ready ? 0 : 3;
         } catch (Exception e) {
             log.atError().setCause(e).log("one-shot pass failed");
             return 1;
+        }
+    }
+
+    /** Writes the status file whole (a temp file renamed over it), so a reader never sees half of one. */
+    static void writeStatus(KubernetesSerialization json, Path file, NodeLivePatchStatus status) {
+        Path abs = file.toAbsolutePath();
+        Path tmp = abs.resolveSibling("." + abs.getFileName() + ".tmp");
+        try {
+            Files.writeString(tmp, json.asJson(status));
+            Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("failed to write the status file " + abs + ": " + e.getMessage(), e);
         }
     }
 

@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * The kernel's livepatch interface read from sysfs and procfs under a host root prefix ({@code /host}
@@ -128,12 +129,17 @@ public final class SysfsKernel implements Kernel {
         return out;
     }
 
+    /** A frame's address as /proc/PID/stack shows it to everyone but kptr_restrict's few: always {@code [<0>]}. */
+    private static final Pattern HIDDEN_ADDRESS = Pattern.compile("^\\[<[0-9a-fx]+>\\]\\s*");
+
+    /** The first frames of a task's kernel stack, without the {@code [<0>]} address prefix: {@code lp_busy_work+0x11/0x30 [lp_busy]}. */
     private List<String> topOfStack(Path stackFile) {
         List<String> frames = new ArrayList<>();
         for (String line : read(stackFile).orElse("").split("\n")) {
             if (line.isBlank()) continue;
             if (frames.size() >= BlockingTask.MAX_STACK_FRAMES) break;
-            frames.add(line.trim().length() > 200 ? line.trim().substring(0, 200) : line.trim());
+            String frame = HIDDEN_ADDRESS.matcher(line.trim()).replaceFirst("");
+            frames.add(frame.length() > 200 ? frame.substring(0, 200) : frame);
         }
         return frames;
     }

@@ -17,7 +17,7 @@ import java.time.Duration;
  * {@code attempts} times in all with exponential backoff; other statuses fail at once.
  */
 public final class UrlFetcher implements ModuleFetcher {
-    private final HttpClient http;
+    private HttpClient http;
     private final Duration timeout;
     private final int attempts;
     private final Duration backoff;
@@ -25,7 +25,6 @@ public final class UrlFetcher implements ModuleFetcher {
     private final long maxBytes;
 
     public UrlFetcher(Duration timeout, int attempts, Duration backoff, Sleeper sleeper, long maxBytes) {
-        this.http = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NORMAL).build();
         this.timeout = timeout;
         this.attempts = Math.max(1, attempts);
         this.backoff = backoff;
@@ -49,7 +48,7 @@ public final class UrlFetcher implements ModuleFetcher {
             if (attempt++ > 0) sleeper.sleep(backoff.multipliedBy(1L << Math.min(attempt - 2, 6)));
             int status;
             try {
-                HttpResponse<InputStream> r = http.send(HttpRequest.newBuilder(uri).timeout(timeout).GET().build(),
+                HttpResponse<InputStream> r = client().send(HttpRequest.newBuilder(uri).timeout(timeout).GET().build(),
                         HttpResponse.BodyHandlers.ofInputStream());
                 try (InputStream body = r.body()) {
                     status = r.statusCode();
@@ -67,6 +66,15 @@ public final class UrlFetcher implements ModuleFetcher {
             if (status < 500 && status != 429) break; // a client error will not heal by retrying
         }
         throw new IOException(last + " after " + attempt + " attempt(s)");
+    }
+
+    /**
+     * Built on the first url fetch, not before: an HttpClient initialises TLS (the JDK's trust store,
+     * some 200 classes), which cost a one-shot pass in a TCG guest seconds for no url source.
+     */
+    private synchronized HttpClient client() {
+        if (http == null) http = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NORMAL).build();
+        return http;
     }
 
     @Override
