@@ -116,3 +116,44 @@ lp_java() {
 	chroot /host /bin/sh -c 'cd "$0" && exec "$@"' "${LP_SHARED_HOST:-/}" \
 		"$LP_JAVA_HOME/bin/java" $LP_JAVA_FAST_OPTS "$@"
 }
+
+# --- the node daemon, one pass at a time (its one-shot mode) -----------------------------------
+# The daemon runs in the chroot with HOST_PREFIX=$LP_NODE_ROOT, as in its pod: the guest's proc
+# and sys, its state and module cache in a writable var/lib/livepatch-operator. The test modules
+# are bind-mounted at $LP_DAEMON_MODULES under that root, so specs name them as hostPath sources.
+# The harness (GuestDaemon) writes the spec files into /shared and sets LP_DAEMON_CP and
+# LP_DAEMON_JAVA_OPTS (-XX:SharedArchiveFile=..., a class-data archive for a fast start).
+LP_DAEMON_MODULES=/opt/lp-modules
+lp_daemon_prepare() {
+	mkdir -p "/host$LP_NODE_ROOT$LP_DAEMON_MODULES" &&
+		mount -o bind "/host$LP_MODULES_HOST" "/host$LP_NODE_ROOT$LP_DAEMON_MODULES" ||
+		fail "failed to bind the test modules into the node root"
+}
+
+# lp_daemon NAME SPEC [ARGS]: one pass of `Main --once` on /shared/SPEC; leaves NAME.status.json
+# (written at every step, whole), NAME.log and NAME.rc in /shared; returns the daemon's exit code
+# (0 Ready, 3 not Ready). Environment: UNLOAD_GRACE (default 5m) and the other DaemonConfig keys.
+lp_daemon() {
+	_ld_name=$1 _ld_spec=$2
+	shift 2
+	rm -f "/shared/$_ld_name.status.json" "/shared/$_ld_name.rc"
+	export HOST_PREFIX="$LP_NODE_ROOT" KMSG_PATH=/dev/kmsg HTTP_PORT=0 POLL_INTERVAL="${POLL_INTERVAL:-200ms}"
+	# shellcheck disable=SC2086 # LP_DAEMON_JAVA_OPTS: words (the class-data archive), possibly none
+	lp_java $LP_DAEMON_JAVA_OPTS -cp "$LP_DAEMON_CP" dev.livepatch.daemon.Main --once --spec-file "$LP_SHARED_HOST/$_ld_spec" \
+		--status-file "$LP_SHARED_HOST/$_ld_name.status.json" "$@" >"/shared/$_ld_name.log" 2>&1
+	_ld_rc=$?
+	echo "$_ld_rc" >"/shared/$_ld_name.rc"
+	log "daemon pass $_ld_name on $_ld_spec: exit $_ld_rc"
+	return "$_ld_rc"
+}
+
+# lp_daemon_ok NAME SPEC: a pass that must end Ready (exit 0); fails with its log otherwise.
+lp_daemon_ok() {
+	lp_daemon "$@" || {
+		tail -30 "/shared/$1.log"
+		fail "daemon pass $1 on $2 exited $(cat "/shared/$1.rc"), not Ready"
+	}
+}
+
+# status_has FILE REGEX: the status JSON (one line) matches the extended regex.
+status_has() { grep -Eq -- "$2" "/shared/$1" 2>/dev/null; }
