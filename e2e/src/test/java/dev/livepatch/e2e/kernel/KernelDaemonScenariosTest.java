@@ -241,6 +241,15 @@ class KernelDaemonScenariosTest {
         .orElseThrow(() -> new AssertionError("no module " + name + " in the status; " + describe(s)));
   }
 
+  private static GuestRun scenario(KernelVm vm, String name) {
+    GuestRun run = vm.runScenario(name);
+    System.out.printf("kernel daemon scenario %s: exit %s, boot %s ms, wall %d ms%n", name,
+        run.exitCode().isPresent() ? run.exitCode().getAsInt() : "none",
+        run.boot().map(d -> String.valueOf(d.toMillis())).orElse("-"), run.wall().toMillis());
+    assertThat(run.succeeded()).as(run.describe()).isTrue();
+    return run;
+  }
+
   /** A VM whose script loads lp_busy (held) and runs the daemon on [lp_busy_fix_v1] with this stall policy. */
   private static GuestRun busyFixScenario(String name, String stallTimeout, OnStall onStall) {
     KernelVm vm = KernelVm.named(name);
