@@ -17,7 +17,8 @@ public record KmsgEvent(Kind kind, String patch, long sequence, String message) 
     private static final Pattern ENABLING = Pattern.compile("livepatch: enabling patch '([^']+)'");
     private static final Pattern STARTING = Pattern.compile("livepatch: '([^']+)': starting (patching|unpatching) transition");
     private static final Pattern COMPLETE = Pattern.compile("livepatch: '([^']+)': (patching|unpatching) complete");
-    private static final Pattern RCU = Pattern.compile("rcu_tasks_wait_gp: rcu_tasks grace period \\d+ is \\d+ jiffies old");
+    /** 6.1: "grace period 1046 is 10088 jiffies old."; 6.2+ (commit "Make grace-period-age message human-readable"): "grace period number 1046 (since boot) is ...". */
+    private static final Pattern RCU = Pattern.compile("rcu_tasks_wait_gp: rcu_tasks grace period (number )?\\d+ (\\(since boot\\) )?is \\d+ jiffies old");
 
     /** Parses one /dev/kmsg record ("pri,seq,ts_usec,flags;message"); empty for records of no interest or malformed ones. */
     public static Optional<KmsgEvent> parse(String record) {

@@ -72,6 +72,8 @@ class KernelLayerTest {
         assertThat(KmsgEvent.parse("4,1,1,-;livepatch: forcing remaining tasks to the patched state")).map(KmsgEvent::kind).hasValue(KmsgEvent.Kind.FORCING);
         assertThat(KmsgEvent.parse("4,9,1,c;rcu_tasks_wait_gp: rcu_tasks grace period 1046 is 10088 jiffies old."))
                 .map(KmsgEvent::kind).hasValue(KmsgEvent.Kind.RCU_TASKS_STALL);
+        assertThat(KmsgEvent.parse("4,9,1,-;rcu_tasks_wait_gp: rcu_tasks grace period number 1046 (since boot) is 10088 jiffies old."))
+                .as("the wording of 6.2 and later").map(KmsgEvent::kind).hasValue(KmsgEvent.Kind.RCU_TASKS_STALL);
         assertThat(KmsgEvent.parse("6,1,1,-;e1000e: link up")).isEmpty();
         assertThat(KmsgEvent.parse("garbage")).isEmpty();
     }
