@@ -33,11 +33,13 @@ public final class LivePatchOperator implements AutoCloseable {
     private final Operator operator;
     private final HttpEndpoints http;
     private final PrometheusMeterRegistry registry;
+    private final NodeSpecWriter nodeWriter;
 
-    private LivePatchOperator(Operator operator, HttpEndpoints http, PrometheusMeterRegistry registry) {
+    private LivePatchOperator(Operator operator, HttpEndpoints http, PrometheusMeterRegistry registry, NodeSpecWriter nodeWriter) {
         this.operator = operator;
         this.http = http;
         this.registry = registry;
+        this.nodeWriter = nodeWriter;
     }
 
     public static LivePatchOperator start(KubernetesClient client, OperatorConfig config) {
@@ -73,7 +75,7 @@ public final class LivePatchOperator implements AutoCloseable {
         operator.start();
         LOG.info("started livepatch-operator ssa={} leaderElection={} identity={} httpPort={}", config.serverSideApply(),
                 config.leaderElection(), config.identity(), http == null ? "off" : http.port());
-        return new LivePatchOperator(operator, http, registry);
+        return new LivePatchOperator(operator, http, registry, nodeWriter);
     }
 
     /** The HTTP port of /metrics and the probes, or -1 when disabled. */
@@ -87,6 +89,7 @@ public final class LivePatchOperator implements AutoCloseable {
 
     public void stop() {
         operator.stop();
+        nodeWriter.close();
         if (http != null) {
             http.close();
         }

@@ -13,6 +13,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -20,17 +21,46 @@ import java.util.stream.Stream;
  * The fleet as the informer caches show it at the start of one reconcile: nodes, their
  * NodeLivePatches and every LivePatch, oldest first (the order that settles conflicts and the
  * load order of a node's desired set).
+ *
+ * <p>One reconcile reads every node, some twice, so what does not change within it is computed
+ * once: whether each LivePatch claims nodes (validating a spec per node made a 5,000-node
+ * reconcile validate 5,000 times) and each node's claims.
  */
-public record Fleet(List<Node> nodes, Map<String, NodeLivePatch> nodeLivePatches, List<LivePatch> livePatchesOldestFirst) {
+public final class Fleet {
 
     public static final Comparator<LivePatch> OLDEST_FIRST = Comparator
             .comparing((LivePatch lp) -> String.valueOf(lp.getMetadata().getCreationTimestamp()))
             .thenComparing(lp -> lp.getMetadata().getName());
 
+    private final List<Node> nodes;
+    private final Map<String, NodeLivePatch> nodeLivePatches;
+    private final List<LivePatch> livePatchesOldestFirst;
+    private final Set<String> claiming;
+    private final Map<String, Map<String, ClaimResolver.Outcome>> claims = new HashMap<>();
+
+    public Fleet(List<Node> nodes, Map<String, NodeLivePatch> nodeLivePatches, List<LivePatch> livePatchesOldestFirst) {
+        this.nodes = nodes;
+        this.nodeLivePatches = nodeLivePatches;
+        this.livePatchesOldestFirst = livePatchesOldestFirst;
+        this.claiming = livePatchesOldestFirst.stream().filter(Fleet::wantsNodes).map(lp -> lp.getMetadata().getName()).collect(Collectors.toSet());
+    }
+
     public static Fleet of(Stream<Node> nodes, Stream<NodeLivePatch> nlps, Stream<LivePatch> livePatches) {
         return new Fleet(nodes.sorted(Comparator.comparing(n -> n.getMetadata().getName())).toList(),
                 nlps.collect(Collectors.toMap(n -> n.getMetadata().getName(), n -> n, (a, b) -> a)),
                 livePatches.sorted(OLDEST_FIRST).toList());
+    }
+
+    public List<Node> nodes() {
+        return nodes;
+    }
+
+    public Map<String, NodeLivePatch> nodeLivePatches() {
+        return nodeLivePatches;
+    }
+
+    public List<LivePatch> livePatchesOldestFirst() {
+        return livePatchesOldestFirst;
     }
 
     public NodeLivePatch nodeLivePatch(Node node) {
@@ -46,17 +76,19 @@ public record Fleet(List<Node> nodes, Map<String, NodeLivePatch> nodeLivePatches
         return rank;
     }
 
-    /** Who keeps this node, per LivePatch claiming it (ClaimResolver). */
+    /** Who keeps this node, per LivePatch claiming it (ClaimResolver); computed once per node. */
     public Map<String, ClaimResolver.Outcome> claimsOn(Node node) {
-        Map<String, ModuleClaim> present = presentClaims(nodeLivePatch(node));
-        List<ModuleClaim> claims = livePatchesOldestFirst.stream().map(lp -> claimOf(lp, node, present)).toList();
-        return ClaimResolver.resolve(claims, present);
+        return claims.computeIfAbsent(node.getMetadata().getName(), n -> {
+            Map<String, ModuleClaim> present = presentClaims(nodeLivePatch(node));
+            List<ModuleClaim> all = livePatchesOldestFirst.stream().map(lp -> claimOf(lp, node, present)).toList();
+            return ClaimResolver.resolve(all, present);
+        });
     }
 
-    private static ModuleClaim claimOf(LivePatch lp, Node node, Map<String, ModuleClaim> present) {
+    private ModuleClaim claimOf(LivePatch lp, Node node, Map<String, ModuleClaim> present) {
         String name = lp.getMetadata().getName();
         Map<String, ModuleClaim.Entry> entries = new LinkedHashMap<>();
-        if (wantsNodes(lp) && Targeting.selects(lp.getSpec(), node)) {
+        if (claiming.contains(name) && Targeting.selects(lp.getSpec(), node)) {
             Targeting.modulesFor(lp.getSpec(), node).forEach(m -> entries.put(m.getName(), ModuleClaim.Entry.of(m)));
         }
         if (present.containsKey(name)) {

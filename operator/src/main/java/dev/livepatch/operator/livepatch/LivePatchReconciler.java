@@ -3,6 +3,7 @@ package dev.livepatch.operator.livepatch;
 import dev.livepatch.api.v1alpha1.LivePatch;
 import dev.livepatch.api.v1alpha1.NodeLivePatch;
 import dev.livepatch.operator.metrics.OperatorMetrics;
+import dev.livepatch.operator.nodes.NodeFactsChanged;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -31,7 +32,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The JOSDK entry for LivePatches, kept thin: it gathers the fleet from the informer caches (Nodes
  * and NodeLivePatches as secondary resources; any change of either may matter to every
- * LivePatch, so each event maps to all of them) and hands over to {@link RolloutService}.
+ * LivePatch, so each event maps to all of them; Node updates only when {@link NodeFactsChanged})
+ * and hands over to {@link RolloutService}. Events that arrive during a reconcile are coalesced by
+ * JOSDK into one more reconcile, so a wave of node reports costs a few reconciles, not one each.
  * Deletion goes through the finalizer JOSDK adds because this is a {@link Cleaner}.
  */
 @ControllerConfiguration(name = LivePatchReconciler.NAME)
@@ -56,7 +59,8 @@ public final class LivePatchReconciler implements Reconciler<LivePatch>, Cleaner
     @Override
     public List<EventSource<?, LivePatch>> prepareEventSources(EventSourceContext<LivePatch> context) {
         nodes = new InformerEventSource<>(InformerEventSourceConfiguration.from(Node.class, LivePatch.class)
-                .withName("livepatch-nodes").withSecondaryToPrimaryMapper(n -> allLivePatches(context)).build(), context);
+                .withName("livepatch-nodes").withSecondaryToPrimaryMapper(n -> allLivePatches(context))
+                .withOnUpdateFilter(new NodeFactsChanged()).build(), context);
         nodeLivePatches = new InformerEventSource<>(InformerEventSourceConfiguration.from(NodeLivePatch.class, LivePatch.class)
                 .withName("livepatch-nodelivepatches").withSecondaryToPrimaryMapper(n -> allLivePatches(context)).build(), context);
         return List.of(nodes, nodeLivePatches);

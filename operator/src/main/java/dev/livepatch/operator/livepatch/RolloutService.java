@@ -47,7 +47,6 @@ import org.slf4j.LoggerFactory;
 public final class RolloutService {
     private static final Logger LOG = LoggerFactory.getLogger(RolloutService.class);
     private static final Duration MIN_REQUEUE = Duration.ofSeconds(1);
-    private static final int MAX_NAMES_IN_EVENT = 10;
 
     /** Told about every NodeLivePatch the service wrote, so that the informer cache does not serve the old one. */
     public interface WrittenNodes {
@@ -61,6 +60,7 @@ public final class RolloutService {
     private final OperatorMetrics metrics;
     private final Clock clock;
     private final Duration resync;
+    private final ProgressEvents progress;
 
     public RolloutService(Planner planner, NodeSpecWriter nodeWriter, LivePatchWriter writer, EventRecorder events, OperatorMetrics metrics,
                           Clock clock, Duration resync) {
@@ -71,6 +71,7 @@ public final class RolloutService {
         this.metrics = metrics;
         this.clock = clock;
         this.resync = resync;
+        this.progress = new ProgressEvents(events);
     }
 
     /** Reconciles a live LivePatch; returns when to look again. */
@@ -115,14 +116,17 @@ public final class RolloutService {
         LivePatchStatus status = StatusBuilder.rollout(lp, plan, pausedGeneration, now);
         writer.writeStatus(lp, status);
 
+        Map<String, Integer> loadOrder = fleet.loadOrder();
+        List<NodeSpecWriter.Desired> admissions = new ArrayList<>();
         for (String nodeName : plan.admit()) {
             Node node = nodesByName.get(nodeName);
             NodeLivePatch nlp = fleet.nodeLivePatch(node);
             List<NodeModule> current = nlp == null || nlp.getSpec() == null ? List.of() : nlp.getSpec().getModules();
             List<String> retained = nlp == null || nlp.getSpec() == null ? List.of() : nlp.getSpec().getRetained();
-            List<NodeModule> modules = NodeSpecs.replace(current, name, NodeReader.desiredEntries(lp, node), fleet.loadOrder());
-            written.written(nlp, nodeWriter.write(node, nlp, modules, retained));
+            List<NodeModule> modules = NodeSpecs.replace(current, name, NodeReader.desiredEntries(lp, node), loadOrder);
+            admissions.add(new NodeSpecWriter.Desired(node, nlp, modules, retained));
         }
+        nodeWriter.writeAll(admissions, written::written);
         releaseNodesNoLongerHeld(lp, fleet, views, written);
         report(lp, plan, previous, status);
         return plan.nextCheck().map(t -> Duration.between(now, t)).map(d -> d.compareTo(MIN_REQUEUE) < 0 ? MIN_REQUEUE : d)
@@ -137,18 +141,23 @@ public final class RolloutService {
     private void releaseNodesNoLongerHeld(LivePatch lp, Fleet fleet, List<NodeView> views, WrittenNodes written) {
         String name = lp.getMetadata().getName();
         Map<String, NodeView> byName = views.stream().collect(Collectors.toMap(NodeView::name, v -> v));
+        List<NodeSpecWriter.Desired> releases = new ArrayList<>();
         for (Node node : fleet.nodes()) {
             NodeLivePatch nlp = fleet.nodeLivePatch(node);
             List<NodeModule> entries = NodeReader.entriesOf(name, nlp);
+            if (entries.isEmpty()) {
+                continue;
+            }
             NodeView view = byName.get(node.getMetadata().getName());
             boolean held = view != null && view.state() != NodeState.NOT_APPLICABLE
                     && !(view.state() == NodeState.CONFLICT && fleet.claimsOn(node).get(name) instanceof ClaimResolver.Outcome.Conflict);
-            if (!entries.isEmpty() && !held) {
+            if (!held) {
                 List<NodeModule> modules = NodeSpecs.replace(nlp.getSpec().getModules(), name, List.of(), fleet.loadOrder());
-                written.written(nlp, nodeWriter.write(node, nlp, modules, nlp.getSpec().getRetained()));
-                LOG.info("released node livepatch={} node={} state={}", name, node.getMetadata().getName(), view == null ? "unselected" : view.state());
+                releases.add(new NodeSpecWriter.Desired(node, nlp, modules, nlp.getSpec().getRetained()));
+                LOG.info("releasing node livepatch={} node={} state={}", name, node.getMetadata().getName(), view == null ? "unselected" : view.state());
             }
         }
+        nodeWriter.writeAll(releases, written::written);
     }
 
     /**
@@ -172,6 +181,7 @@ public final class RolloutService {
             }
             events.normal(lp, Reasons.RELEASED, "released " + released + " node(s); their kernels stay patched (removalPolicy Retain)");
             metrics.forget(name);
+            progress.forget(name);
             return Optional.empty();
         }
         Instant now = clock.instant();
@@ -188,6 +198,7 @@ public final class RolloutService {
         if (views.isEmpty()) {
             events.normal(lp, Reasons.UNLOADED, "the modules are off every node; removing the finalizer");
             metrics.forget(name);
+            progress.forget(name);
             return Optional.empty();
         }
         Plan plan = planner.plan(new PlanInput(generation(lp), unloadPolicy(lp), views, List.of(), null,
@@ -196,14 +207,16 @@ public final class RolloutService {
         if (writer.writeStatus(lp, status) && phase(lp) != LivePatchPhase.Deleting) {
             events.normal(lp, Reasons.DELETING, "unloading the modules from " + views.size() + " node(s) with the rollout's pacing");
         }
+        List<NodeSpecWriter.Desired> unloads = new ArrayList<>();
         for (String nodeName : plan.admit()) {
             Node node = nodesByName.get(nodeName);
             NodeLivePatch nlp = fleet.nodeLivePatch(node);
             List<NodeModule> modules = NodeSpecs.replace(nlp.getSpec().getModules(), name, List.of(), fleet.loadOrder());
-            written.written(nlp, nodeWriter.write(node, nlp, modules, nlp.getSpec().getRetained()));
+            unloads.add(new NodeSpecWriter.Desired(node, nlp, modules, nlp.getSpec().getRetained()));
         }
+        nodeWriter.writeAll(unloads, written::written);
         if (!plan.admit().isEmpty()) {
-            events.normal(lp, Reasons.ADMITTED, "unloading from " + names(plan.admit()));
+            progress.admitted(lp, "unloading from", plan.admit(), "", now);
         }
         metrics.nodes(name, plan.countsAfterAdmission());
         return Optional.of(plan.nextCheck().map(t -> Duration.between(now, t)).filter(d -> d.compareTo(MIN_REQUEUE) > 0)
@@ -226,14 +239,15 @@ public final class RolloutService {
     private void report(LivePatch lp, Plan plan, LivePatchStatus previous, LivePatchStatus status) {
         String name = lp.getMetadata().getName();
         metrics.nodes(name, plan.countsAfterAdmission());
+        Instant now = clock.instant();
         if (!plan.admit().isEmpty()) {
             metrics.admitted(name, plan.admit().size());
-            events.normal(lp, Reasons.ADMITTED, "admitted " + names(plan.admit()) + " at generation " + lp.getMetadata().getGeneration()
-                    + " (" + status.getSummary() + ")");
+            progress.admitted(lp, "admitted", plan.admit(), " at generation " + lp.getMetadata().getGeneration() + " (" + status.getSummary() + ")", now);
         }
         int updatedBefore = previous == null || previous.getUpdatedNodes() == null ? 0 : previous.getUpdatedNodes();
-        if (status.getUpdatedNodes() != null && status.getUpdatedNodes() > updatedBefore) {
-            events.normal(lp, Reasons.NODES_UPDATED, (status.getUpdatedNodes() - updatedBefore) + " more node(s) updated: " + status.getSummary());
+        if (status.getUpdatedNodes() != null) {
+            progress.updated(lp, updatedBefore, status.getUpdatedNodes(), status.getTargetNodes() == null ? 0 : status.getTargetNodes(),
+                    status.getSummary(), now);
         }
         Set<String> known = previous == null ? Set.of() : previous.getFailures().stream()
                 .map(f -> f.getNode() + "/" + f.getReason()).collect(Collectors.toSet());
@@ -277,10 +291,5 @@ public final class RolloutService {
 
     private static LivePatchPhase phase(LivePatch lp) {
         return lp.getStatus() == null ? null : lp.getStatus().getPhase();
-    }
-
-    private static String names(List<String> nodes) {
-        return nodes.size() <= MAX_NAMES_IN_EVENT ? String.join(", ", nodes)
-                : String.join(", ", nodes.subList(0, MAX_NAMES_IN_EVENT)) + " and " + (nodes.size() - MAX_NAMES_IN_EVENT) + " more";
     }
 }

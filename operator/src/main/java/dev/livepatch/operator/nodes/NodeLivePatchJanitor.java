@@ -4,6 +4,7 @@ import dev.livepatch.api.v1alpha1.KernelPatch;
 import dev.livepatch.api.v1alpha1.NodeLivePatch;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -12,6 +13,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.filter.OnUpdateFilter;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.util.List;
 import java.util.Optional;
@@ -24,9 +26,12 @@ import org.slf4j.LoggerFactory;
  * Keeps NodeLivePatches tidy: deletes the one of a node that no longer exists (the garbage
  * collector does it by ownerReference where kube-controller-manager runs; this covers clusters and
  * tests without it), and drops a name from {@code spec.retained} once the daemon no longer
- * reports that patch (docs/node-contract.md).
+ * reports that patch (docs/node-contract.md). Only a NodeLivePatch update with names in
+ * {@code retained}, and a node's deletion, can call for either: other updates (two or more per node
+ * per rollout) reconcile nothing.
  */
-@ControllerConfiguration(name = "nodelivepatch-janitor", generationAwareEventProcessing = false)
+@ControllerConfiguration(name = "nodelivepatch-janitor", generationAwareEventProcessing = false,
+        informer = @Informer(onUpdateFilter = NodeLivePatchJanitor.HasRetained.class))
 public final class NodeLivePatchJanitor implements Reconciler<NodeLivePatch> {
     private static final Logger LOG = LoggerFactory.getLogger(NodeLivePatchJanitor.class);
 
@@ -43,8 +48,17 @@ public final class NodeLivePatchJanitor implements Reconciler<NodeLivePatch> {
         var config = InformerEventSourceConfiguration.from(Node.class, NodeLivePatch.class)
                 .withName("janitor-nodes")
                 .withSecondaryToPrimaryMapper(node -> Set.of(new ResourceID(node.getMetadata().getName())))
+                .withOnUpdateFilter((updated, old) -> false)
                 .build();
         return List.of(new InformerEventSource<>(config, context));
+    }
+
+    /** Passes NodeLivePatch updates that carry retained names. */
+    public static final class HasRetained implements OnUpdateFilter<NodeLivePatch> {
+        @Override
+        public boolean accept(NodeLivePatch updated, NodeLivePatch old) {
+            return updated.getSpec() != null && !updated.getSpec().getRetained().isEmpty();
+        }
     }
 
     @Override

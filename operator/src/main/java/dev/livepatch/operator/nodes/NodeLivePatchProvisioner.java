@@ -2,6 +2,7 @@ package dev.livepatch.operator.nodes;
 
 import dev.livepatch.api.v1alpha1.NodeLivePatch;
 import io.fabric8.kubernetes.api.model.Node;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -19,9 +20,12 @@ import org.slf4j.LoggerFactory;
 /**
  * One {@link NodeLivePatch} per Linux node, named after it and owned by it, created with an empty
  * spec as soon as the node appears, so that its daemon has an object to report into before any
- * LivePatch admits the node.
+ * LivePatch admits the node. Only a Node that appears or becomes Linux, or a NodeLivePatch that
+ * appears or goes, can call for one: updates of NodeLivePatches, and Node updates that change
+ * nothing {@link NodeFactsChanged} looks at, reconcile nothing.
  */
-@ControllerConfiguration(name = "nodelivepatch-provisioner", generationAwareEventProcessing = false)
+@ControllerConfiguration(name = "nodelivepatch-provisioner", generationAwareEventProcessing = false,
+        informer = @Informer(onUpdateFilter = NodeFactsChanged.class))
 public final class NodeLivePatchProvisioner implements Reconciler<Node> {
     private static final Logger LOG = LoggerFactory.getLogger(NodeLivePatchProvisioner.class);
 
@@ -36,6 +40,7 @@ public final class NodeLivePatchProvisioner implements Reconciler<Node> {
         var config = InformerEventSourceConfiguration.from(NodeLivePatch.class, Node.class)
                 .withName("provisioner-nodelivepatches")
                 .withSecondaryToPrimaryMapper(nlp -> Set.of(new ResourceID(nlp.getMetadata().getName())))
+                .withOnUpdateFilter((updated, old) -> false)
                 .build();
         return List.of(new InformerEventSource<>(config, context));
     }

@@ -15,6 +15,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The one writer of {@code NodeLivePatch.spec} (docs/node-contract.md). With server-side apply
@@ -22,16 +28,77 @@ import java.util.Objects;
  * Fabric8 mock server only) it creates the object or replaces its spec by a JSON patch. Either way it sends
  * the resourceVersion it decided from, so that two reconciles writing one node's spec at once
  * cannot lose each other's entries: the loser gets a 409 and reconciles again.
+ *
+ * <p>{@link #writeAll} writes many nodes' specs at once ({@value #PARALLEL_WRITES} requests in
+ * flight): a rollout at 10% of 5,000 nodes admits 500 in one reconcile, and one request after the
+ * other would keep the first node waiting for the last.
  */
-public final class NodeSpecWriter {
+public final class NodeSpecWriter implements AutoCloseable {
+    /** Spec writes in flight at once in {@link #writeAll}. */
+    public static final int PARALLEL_WRITES = 8;
+
+    /** One node's desired spec: {@code current} is the object it was decided from, or null. */
+    public record Desired(Node node, NodeLivePatch current, List<NodeModule> modules, List<String> retained) {}
+
+    /** Told about each stored object, on the caller's thread. */
+    public interface Written {
+        void written(NodeLivePatch before, NodeLivePatch after);
+    }
+
     private final KubernetesClient client;
     private final String fieldManager;
     private final boolean serverSideApply;
+    private final ExecutorService pool;
 
     public NodeSpecWriter(KubernetesClient client, String fieldManager, boolean serverSideApply) {
         this.client = client;
         this.fieldManager = fieldManager;
         this.serverSideApply = serverSideApply;
+        AtomicInteger threads = new AtomicInteger();
+        this.pool = Executors.newFixedThreadPool(PARALLEL_WRITES, r -> {
+            Thread t = new Thread(r, "nodespec-writer-" + threads.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /**
+     * Writes every desired spec, {@value #PARALLEL_WRITES} at a time, telling {@code written} about
+     * each stored object (in the order given, on this thread). When some writes fail, the others
+     * still finish and are told, then the first failure is thrown.
+     */
+    public void writeAll(List<Desired> desired, Written written) {
+        if (desired.size() == 1) {
+            Desired d = desired.get(0);
+            written.written(d.current(), write(d.node(), d.current(), d.modules(), d.retained()));
+            return;
+        }
+        List<Future<NodeLivePatch>> results = new ArrayList<>();
+        for (Desired d : desired) {
+            results.add(pool.submit(() -> write(d.node(), d.current(), d.modules(), d.retained())));
+        }
+        RuntimeException failure = null;
+        for (int i = 0; i < results.size(); i++) {
+            try {
+                written.written(desired.get(i).current(), results.get(i).get());
+            } catch (ExecutionException e) {
+                RuntimeException cause = e.getCause() instanceof RuntimeException r ? r
+                        : new IllegalStateException("failed to write the spec of NodeLivePatch " + desired.get(i).node().getMetadata().getName(), e.getCause());
+                failure = failure == null ? cause : failure;
+            } catch (InterruptedException | CancellationException e) {
+                results.forEach(f -> f.cancel(true));
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while writing " + desired.size() + " NodeLivePatch specs; some may be written", e);
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    @Override
+    public void close() {
+        pool.shutdownNow();
     }
 
     /**
