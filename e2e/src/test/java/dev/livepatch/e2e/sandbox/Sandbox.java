@@ -23,8 +23,11 @@ import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -89,7 +92,8 @@ public final class Sandbox {
     }
     Instant begin = Instant.now();
     Path log = logToFile();
-    PrintStream out = System.out;
+    // fd 1 itself: under `mvn exec:java` System.out is Maven's stream, which strips the ANSI codes the live view redraws with
+    PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
     out.println("[sandbox] logs of the control plane, operator and daemons: " + log);
     out.println("[sandbox] starting the control plane (the first run builds it from Go modules; progress below)...");
     ControlPlane cp;
@@ -178,7 +182,7 @@ public final class Sandbox {
     spec.setModules(new ArrayList<>(modules));
     RolloutSpec r = new RolloutSpec();
     r.setMaxConcurrent(new IntOrString("20%"));
-    r.setInterval("1s");
+    r.setInterval("500ms");
     r.setNodeCooldown("0s");
     r.setStallTimeout("5s");
     r.setOnStall(OnStall.Wait);
