@@ -59,9 +59,9 @@ public final class LivePatchOperator implements AutoCloseable {
         });
         NodeSpecWriter nodeWriter = new NodeSpecWriter(client, config.fieldManager(), config.serverSideApply());
         EventRecorder events = new EventRecorder(client, config.eventNamespace(), config.fieldManager(), clock);
-        RolloutService service = new RolloutService(new Planner(config.pacing()), nodeWriter,
-                new LivePatchWriter(client, config.fieldManager(), config.serverSideApply()), events, metrics, clock, config.resync());
-        operator.register(new LivePatchReconciler(service, events, metrics, clock));
+        LivePatchWriter lpWriter = new LivePatchWriter(client, config.fieldManager(), config.serverSideApply());
+        RolloutService service = new RolloutService(new Planner(config.pacing()), nodeWriter, lpWriter, events, metrics, clock, config.resync());
+        operator.register(new LivePatchReconciler(service, lpWriter, events, metrics, clock));
         operator.register(new NodeLivePatchProvisioner(nodeWriter));
         operator.register(new NodeLivePatchJanitor(client, nodeWriter));
         HttpEndpoints http = null;

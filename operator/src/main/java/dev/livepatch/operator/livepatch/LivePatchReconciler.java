@@ -43,14 +43,16 @@ public final class LivePatchReconciler implements Reconciler<LivePatch>, Cleaner
     private static final Logger LOG = LoggerFactory.getLogger(LivePatchReconciler.class);
 
     private final RolloutService service;
+    private final LivePatchWriter writer;
     private final EventRecorder events;
     private final OperatorMetrics metrics;
     private final Clock clock;
     private InformerEventSource<Node, LivePatch> nodes;
     private InformerEventSource<NodeLivePatch, LivePatch> nodeLivePatches;
 
-    public LivePatchReconciler(RolloutService service, EventRecorder events, OperatorMetrics metrics, Clock clock) {
+    public LivePatchReconciler(RolloutService service, LivePatchWriter writer, EventRecorder events, OperatorMetrics metrics, Clock clock) {
         this.service = service;
+        this.writer = writer;
         this.events = events;
         this.metrics = metrics;
         this.clock = clock;
@@ -74,7 +76,7 @@ public final class LivePatchReconciler implements Reconciler<LivePatch>, Cleaner
     public UpdateControl<LivePatch> reconcile(LivePatch lp, Context<LivePatch> context) {
         Instant start = clock.instant();
         try {
-            Duration next = service.reconcile(fresh(lp, context), fleet(context), this::written);
+            Duration next = service.reconcile(writer.freshest(lp), fleet(context), this::written);
             return UpdateControl.<LivePatch>noUpdate().rescheduleAfter(next);
         } finally {
             metrics.reconciled(Duration.between(start, clock.instant()));
@@ -83,7 +85,10 @@ public final class LivePatchReconciler implements Reconciler<LivePatch>, Cleaner
 
     @Override
     public DeleteControl cleanup(LivePatch lp, Context<LivePatch> context) {
-        Optional<Duration> again = service.cleanup(fresh(lp, context), fleet(context), this::written);
+        Optional<Duration> again = service.cleanup(writer.freshest(lp), fleet(context), this::written);
+        if (again.isEmpty()) {
+            writer.forget(lp.getMetadata().getName());
+        }
         return again.map(d -> DeleteControl.noFinalizerRemoval().rescheduleAfter(d)).orElseGet(DeleteControl::defaultDelete);
     }
 
@@ -98,15 +103,6 @@ public final class LivePatchReconciler implements Reconciler<LivePatch>, Cleaner
             events.warning(lp, "ReconcileError", "failed to reconcile: " + e.getMessage() + "; will retry");
         }
         return ErrorStatusUpdateControl.defaultErrorProcessing();
-    }
-
-    /**
-     * The LivePatch as stored now: its status carries the last admission time and the canary
-     * pause, which the cached copy may not show yet right after this operator wrote them.
-     */
-    private static LivePatch fresh(LivePatch cached, Context<LivePatch> context) {
-        LivePatch stored = context.getClient().resources(LivePatch.class).withName(cached.getMetadata().getName()).get();
-        return stored == null ? cached : stored;
     }
 
     private Fleet fleet(Context<LivePatch> context) {

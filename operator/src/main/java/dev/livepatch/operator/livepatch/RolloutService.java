@@ -77,6 +77,7 @@ public final class RolloutService {
     /** Reconciles a live LivePatch; returns when to look again. */
     public Duration reconcile(LivePatch lp, Fleet fleet, WrittenNodes written) {
         Instant now = clock.instant();
+        long began = System.nanoTime();
         List<Violation> violations = LivePatchValidator.validate(lp.getSpec());
         if (!violations.isEmpty()) {
             LivePatchStatus status = StatusBuilder.invalid(lp, violations, now);
@@ -114,7 +115,9 @@ public final class RolloutService {
             metrics.paused(name, Reasons.CANARY_PAUSE);
         }
         LivePatchStatus status = StatusBuilder.rollout(lp, plan, pausedGeneration, now);
+        long planned = System.nanoTime();
         writer.writeStatus(lp, status);
+        long statusWritten = System.nanoTime();
 
         Map<String, Integer> loadOrder = fleet.loadOrder();
         List<NodeSpecWriter.Desired> admissions = new ArrayList<>();
@@ -128,7 +131,9 @@ public final class RolloutService {
         }
         nodeWriter.writeAll(admissions, written::written);
         releaseNodesNoLongerHeld(lp, fleet, views, written);
-        report(lp, plan, previous, status);
+        long nodesWritten = System.nanoTime();
+        report(lp, plan, previous, status, String.format("read+plan=%dms status=%dms nodes=%dms",
+                (planned - began) / 1_000_000, (statusWritten - planned) / 1_000_000, (nodesWritten - statusWritten) / 1_000_000));
         return plan.nextCheck().map(t -> Duration.between(now, t)).map(d -> d.compareTo(MIN_REQUEUE) < 0 ? MIN_REQUEUE : d)
                 .filter(d -> d.compareTo(resync) < 0).orElse(resync);
     }
@@ -236,7 +241,7 @@ public final class RolloutService {
     }
 
     /** Events and metrics from what changed: admissions, completions, failures, pauses. */
-    private void report(LivePatch lp, Plan plan, LivePatchStatus previous, LivePatchStatus status) {
+    private void report(LivePatch lp, Plan plan, LivePatchStatus previous, LivePatchStatus status, String took) {
         String name = lp.getMetadata().getName();
         metrics.nodes(name, plan.countsAfterAdmission());
         Instant now = clock.instant();
@@ -280,9 +285,9 @@ public final class RolloutService {
                 default -> { }
             }
         }
-        LOG.info("reconciled livepatch={} generation={} phase={} summary=\"{}\" admitted={} concurrency={} interval={} slowed={}",
-                name, lp.getMetadata().getGeneration(), status.getPhase(), status.getSummary(), plan.admit(),
-                plan.pacing().concurrency(), plan.pacing().interval(), Objects.requireNonNullElse(plan.pacing().reason(), "no"));
+        LOG.info("reconciled livepatch={} generation={} phase={} summary=\"{}\" admitted={} concurrency={} interval={} slowed={} took=\"{}\"",
+                name, lp.getMetadata().getGeneration(), status.getPhase(), status.getSummary(), names(plan.admit()),
+                plan.pacing().concurrency(), plan.pacing().interval(), Objects.requireNonNullElse(plan.pacing().reason(), "no"), took);
     }
 
     private static long generation(LivePatch lp) {
@@ -291,5 +296,10 @@ public final class RolloutService {
 
     private static LivePatchPhase phase(LivePatch lp) {
         return lp.getStatus() == null ? null : lp.getStatus().getPhase();
+    }
+
+    /** At most ten names: a log line per reconcile must not list 500 admitted nodes. */
+    private static String names(List<String> nodes) {
+        return nodes.size() <= 10 ? nodes.toString() : nodes.subList(0, 10) + " and " + (nodes.size() - 10) + " more";
     }
 }
