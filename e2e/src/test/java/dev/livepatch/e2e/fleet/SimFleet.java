@@ -244,6 +244,11 @@ public final class SimFleet implements AutoCloseable {
     return require(name);
   }
 
+  /** Whether the node is (still) part of this fleet. */
+  public boolean contains(String name) {
+    return nodes.containsKey(name);
+  }
+
   /** The nodes, by name. */
   public List<FleetNode> nodes() {
     return nodes.values().stream().sorted(Comparator.comparing(FleetNode::name)).toList();

@@ -73,14 +73,7 @@ final class Scenario implements AutoCloseable {
     this.cp = cp;
     this.client = cp.client();
     this.fleet = fleet;
-    this.watch = new NodeWatch(client, name -> {
-      try {
-        fleet.node(name);
-        return true;
-      } catch (IllegalArgumentException e) {
-        return false;
-      }
-    });
+    this.watch = new NodeWatch(client, fleet::contains);
   }
 
   /** CRDs (once per JVM), an empty fleet and the operator. Add nodes to {@link #fleet} next. */

@@ -37,6 +37,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -67,6 +68,7 @@ public final class Sandbox {
   private final boolean live;
   private final String nodePrefix;
   private final String livePatchName;
+  private volatile Runnable cleanup = () -> { };
 
   Sandbox(SandboxOptions options, PrintStream out, boolean live, String nodePrefix, String livePatchName) {
     this.options = options;
@@ -104,15 +106,20 @@ public final class Sandbox {
       System.exit(1);
       return;
     }
-    Runtime.getRuntime().addShutdownHook(new Thread(cp::close, "sandbox-shutdown"));
     out.printf("[sandbox] control plane up in %.1f s (Kubernetes %s)%n", cp.startupTime().toMillis() / 1000.0, cp.kubernetesVersion());
+    Sandbox sandbox = new Sandbox(options, out, System.console() != null, "node", LIVEPATCH);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> { // Ctrl-C: the same cleanup as a normal end, then the processes
+      sandbox.stop();
+      cp.close();
+    }, "sandbox-shutdown"));
     int code;
     try {
-      code = new Sandbox(options, out, System.console() != null, "node", LIVEPATCH).run(cp, begin);
+      code = sandbox.run(cp, begin);
     } catch (RuntimeException e) {
       System.err.println("[sandbox] failed: " + e);
       code = 1;
     }
+    sandbox.stop();
     cp.close();
     System.exit(code);
   }
@@ -135,6 +142,14 @@ public final class Sandbox {
         .withUnloadGrace(Duration.ofSeconds(5))
         .withSeed(System.nanoTime());
     SimFleet fleet = SimFleet.start(client, settings);
+    AtomicBoolean stopped = new AtomicBoolean();
+    cleanup = () -> {
+      if (stopped.compareAndSet(false, true)) {
+        operator.stop();
+        removeLivePatch(client);
+        fleet.close();
+      }
+    };
     try {
       fleet.addNodes(nodePrefix, options.nodes());
       out.printf("[sandbox] %d simulated nodes (kernel %s), the operator (metrics: http://127.0.0.1:%d/metrics): up %.1f s after start%n",
@@ -168,10 +183,13 @@ public final class Sandbox {
       watchForever(client, fleet);
       return 0;
     } finally {
-      operator.stop();
-      removeLivePatch(client);
-      fleet.close();
+      stop();
     }
+  }
+
+  /** Stops the operator and the fleet and removes the example LivePatch; idempotent (a normal end and Ctrl-C both call it). */
+  void stop() {
+    cleanup.run();
   }
 
   private LivePatch example(SimFleet fleet, List<PatchModule> modules) {
