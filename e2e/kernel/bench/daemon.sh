@@ -32,8 +32,14 @@ while [ "$i" -le "$BENCH_ROUNDS" ]; do
 done
 
 # The idle daemon: converge apply.json, then idle; VmRSS after BENCH_IDLE_S seconds of idleness.
-for variant in pass small; do
-	if [ "$variant" = pass ]; then BENCH_JAVA_OPTS="$BENCH_PASS_OPTS $LP_DAEMON_JAVA_OPTS"; else BENCH_JAVA_OPTS="$BENCH_SMALL_OPTS $LP_DAEMON_JAVA_OPTS"; fi
+# Variants: the passes' flags, the small-footprint flags, the small flags with native memory
+# tracking (its summary is printed at exit, into the log).
+for variant in pass small nmt; do
+	case "$variant" in
+		pass) BENCH_JAVA_OPTS="$BENCH_PASS_OPTS $LP_DAEMON_JAVA_OPTS" ;;
+		small) BENCH_JAVA_OPTS="$BENCH_SMALL_OPTS $LP_DAEMON_JAVA_OPTS" ;;
+		nmt) BENCH_JAVA_OPTS="$BENCH_SMALL_OPTS $BENCH_NMT_OPTS $LP_DAEMON_JAVA_OPTS" ;;
+	esac
 	rm -f "/shared/idle_$variant.status.json.ready"
 	export HTTP_PORT=8080 # the health server, as in the DaemonSet
 	bench_java -cp "$LP_DAEMON_CP:$BENCH_TEST_CLASSES" dev.livepatch.e2e.kernelbench.IdleDaemon \

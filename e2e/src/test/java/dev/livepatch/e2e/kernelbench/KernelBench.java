@@ -6,6 +6,7 @@ import dev.livepatch.api.v1alpha1.NodeLivePatchSpec;
 import dev.livepatch.api.v1alpha1.NodeLivePatchStatus;
 import dev.livepatch.api.v1alpha1.NodeModule;
 import dev.livepatch.api.v1alpha1.OnStall;
+import dev.livepatch.api.v1alpha1.TransitionDirection;
 import dev.livepatch.api.v1alpha1.TransitionRecord;
 import dev.livepatch.e2e.kernel.GuestDaemon;
 import dev.livepatch.e2e.kernel.GuestJava;
@@ -21,10 +22,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
@@ -53,6 +57,11 @@ public final class KernelBench {
       + " -Xms8m -Xmx48m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 -Xss256k -XX:MaxMetaspaceSize=96m"
       + " -XX:CompressedClassSpaceSize=32m -XX:ReservedCodeCacheSize=16m -XX:MaxDirectMemorySize=8m"
       + " -Djava.io.tmpdir=/run/tmp";
+
+  /** Added to the small flags for one more idle run whose NMT summary, printed at exit, explains the RSS. */
+  static final String NMT_FLAGS = "-XX:NativeMemoryTracking=summary -XX:+UnlockDiagnosticVMOptions -XX:+PrintNMTStatistics";
+
+  private static final Pattern NMT_LINE = Pattern.compile("^(?:-\\s+(.+?)\\s+|(Total): )\\(?reserved=\\d+(?:KB)?, committed=(\\d+)(KB)?.*");
 
   /** Where the bench modules are bound inside the daemon's node root. */
   static final String BENCH_MODULES_UNDER_NODE_ROOT = "/opt/lp-bench";
@@ -100,6 +109,7 @@ public final class KernelBench {
         .env("BENCH_POLL", poll)
         .env("BENCH_PASS_OPTS", HARNESS_FLAGS)
         .env("BENCH_SMALL_OPTS", SMALL_FLAGS)
+        .env("BENCH_NMT_OPTS", NMT_FLAGS)
         .env("BENCH_TEST_CLASSES", testClasses());
     GuestRun run = vm.run(readScript(image, "daemon.sh"));
     Map<String, Long> f = figures(run);
@@ -115,8 +125,11 @@ public final class KernelBench {
     List<Long> daemonTransition = new ArrayList<>();
     for (int i = 1; i <= rounds; i++) {
       NodeLivePatchStatus s = GuestDaemon.parse(run.file("apply_" + i + ".status.json"));
-      daemonTransition.add(s.getLastTransitions().stream().filter(t -> t.getPatch().equals("lp_cmdline_v1"))
-          .mapToLong(t -> Math.round(t.getSeconds() * 1_000_000)).sum());
+      // The history spans passes (the host state keeps it): this pass's is the latest Patching record.
+      s.getLastTransitions().stream()
+          .filter(t -> t.getPatch().equals("lp_cmdline_v1") && t.getDirection() == TransitionDirection.Patching)
+          .max(Comparator.comparing(TransitionRecord::getFinishedAt))
+          .ifPresent(t -> daemonTransition.add(Math.round(t.getSeconds() * 1_000_000)));
     }
     long medApply = median(apply);
     long medRaw = median(rawLoad);
@@ -147,12 +160,18 @@ public final class KernelBench {
 
     out.append("### Idle resident memory of the daemon (IdleDaemon: daemon-mode components, converged, idle ")
         .append(idleSeconds).append(" s)\n\n| JVM flags | VmRSS | RssAnon | RssFile | VmHWM (peak) |\n|---|---|---|---|---|\n");
-    for (String variant : List.of("pass", "small")) {
-      out.append("| `").append(variant.equals("pass") ? HARNESS_FLAGS : SMALL_FLAGS).append("` + CDS | ")
+    for (String variant : List.of("pass", "small", "nmt")) {
+      String flags = switch (variant) {
+        case "pass" -> HARNESS_FLAGS;
+        case "small" -> SMALL_FLAGS;
+        default -> "the small flags " + NMT_FLAGS + " (for the breakdown below; NMT costs memory itself)";
+      };
+      out.append("| `").append(flags).append("` + CDS | ")
           .append(kib(f, variant + "_VmRSS")).append(" | ").append(kib(f, variant + "_RssAnon")).append(" | ")
           .append(kib(f, variant + "_RssFile")).append(" | ").append(kib(f, variant + "_VmHWM")).append(" |\n");
     }
-    out.append("\nTarget: VmRSS ≤ 96 MiB once idle.\n");
+    out.append("\nTarget: VmRSS ≤ 96 MiB once idle.\n\nNative memory tracking at exit (small flags, idle daemon; committed):\n\n```\n")
+        .append(nmtSummary(run.file("idle_nmt.log"))).append("```\n");
     requireSucceeded(run, out);
     return out.toString();
   }
@@ -274,6 +293,20 @@ public final class KernelBench {
     String opts = run.file("cds").trim();
     return opts.isEmpty() ? "no class-data archive (dump failed: class directories on the class path?)"
         : "the harness's AppCDS archive (`" + opts.replaceAll(".*/", "…/") + "`)";
+  }
+
+  /** The top-level lines of an NMT summary: category, committed MiB. */
+  static String nmtSummary(String log) {
+    StringBuilder out = new StringBuilder();
+    for (String line : log.split("\n")) {
+      Matcher m = NMT_LINE.matcher(line.trim());
+      if (m.matches()) {
+        String name = m.group(1) != null ? m.group(1) : m.group(2);
+        double mib = Long.parseLong(m.group(3)) / (m.group(4) != null ? 1024.0 : 1024.0 * 1024.0); // KB, or bytes at exit
+        out.append(String.format(Locale.ROOT, "%-28s committed %7.1f MiB%n", name, mib));
+      }
+    }
+    return out.length() == 0 ? "(no NMT summary in the log)\n" : out.toString();
   }
 
   private static String testClasses() {
