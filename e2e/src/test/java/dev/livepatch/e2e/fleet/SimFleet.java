@@ -176,7 +176,7 @@ public final class SimFleet implements AutoCloseable {
       }
     }
     if (fail) {
-      node.onKernel(k -> k.failNextInsmod(Errno.OTHER));
+      failNextLoad(node);
     }
     if (nodes.putIfAbsent(name, node) != null) {
       throw new IllegalArgumentException("failed to add node " + name + ": the fleet already has it; nothing changed");
@@ -213,6 +213,15 @@ public final class SimFleet implements AutoCloseable {
 
   public void unstall(String name) {
     require(name).unstall();
+  }
+
+  /** The node's next insmod fails (as a bad module or a kernel refusing it would): its module ends {@code Failed}, LoadFailed. */
+  public void failNextLoad(String name) {
+    failNextLoad(require(name));
+  }
+
+  private static void failNextLoad(FleetNode node) {
+    node.onKernel(k -> k.failNextInsmod(Errno.OTHER));
   }
 
   /** Publishes a livepatch module for the fleet's kernel on every host (and later ones); returns its hostPath source. */

@@ -137,6 +137,31 @@ class RolloutScenariosTest {
   }
 
   @Test
+  void aNodeFailingItsLoadIsReportedAndTheRestCompletesWithinTheFailureBudget(ControlPlane cp) {
+    try (Scenario s = Scenario.start(cp, FleetSettings.defaults())) {
+      List<String> nodes = s.fleet.addNodes(ControlPlane.uniqueName("fail"), 5);
+      s.fleet.failNextLoad(nodes.get(2));
+      String lp = s.livePatch("fail", List.of(s.module("lp_fail_fix", true)), spec -> {
+        spec.getRollout().setMaxConcurrent(new IntOrString(2));
+        spec.getRollout().setMaxFailedNodes(new IntOrString(1));
+      });
+
+      LivePatchStatus done = s.awaitStatus(lp, st -> st.getPhase() == LivePatchPhase.Complete);
+      assertThat(done.getUpdatedNodes()).isEqualTo(4);
+      assertThat(done.getFailedNodes()).isEqualTo(1);
+      assertThat(done.getSummary()).isEqualTo("4/5 updated, 1 failed");
+      assertThat(condition(done, "Ready").orElseThrow().getStatus()).isEqualTo("False");
+      assertThat(done.getFailures()).singleElement().satisfies(f -> {
+        assertThat(f.getNode()).isEqualTo(nodes.get(2));
+        assertThat(f.getReason()).isEqualTo("LoadFailed");
+        assertThat(f.getMessage()).contains("lp_fail_fix");
+      });
+      assertThat(s.fleet.node(nodes.get(2)).kernel().enabledPatches()).isEmpty();
+      assertThat(s.fleet.node(nodes.get(3)).kernel().enabledPatches()).containsExactly("lp_fail_fix");
+    }
+  }
+
+  @Test
   void theOlderOfTwoConflictingLivePatchesKeepsTheNodes(ControlPlane cp) throws Exception {
     try (Scenario s = Scenario.start(cp, FleetSettings.defaults())) {
       List<String> nodes = s.fleet.addNodes(ControlPlane.uniqueName("conflict"), 3);
