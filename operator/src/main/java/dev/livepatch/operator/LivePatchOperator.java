@@ -34,12 +34,15 @@ public final class LivePatchOperator implements AutoCloseable {
     private final HttpEndpoints http;
     private final PrometheusMeterRegistry registry;
     private final NodeSpecWriter nodeWriter;
+    private final RolloutService service;
 
-    private LivePatchOperator(Operator operator, HttpEndpoints http, PrometheusMeterRegistry registry, NodeSpecWriter nodeWriter) {
+    private LivePatchOperator(Operator operator, HttpEndpoints http, PrometheusMeterRegistry registry, NodeSpecWriter nodeWriter,
+                              RolloutService service) {
         this.operator = operator;
         this.http = http;
         this.registry = registry;
         this.nodeWriter = nodeWriter;
+        this.service = service;
     }
 
     public static LivePatchOperator start(KubernetesClient client, OperatorConfig config) {
@@ -75,7 +78,7 @@ public final class LivePatchOperator implements AutoCloseable {
         operator.start();
         LOG.info("started livepatch-operator ssa={} leaderElection={} identity={} httpPort={}", config.serverSideApply(),
                 config.leaderElection(), config.identity(), http == null ? "off" : http.port());
-        return new LivePatchOperator(operator, http, registry, nodeWriter);
+        return new LivePatchOperator(operator, http, registry, nodeWriter, service);
     }
 
     /** The HTTP port of /metrics and the probes, or -1 when disabled. */
@@ -89,6 +92,7 @@ public final class LivePatchOperator implements AutoCloseable {
 
     public void stop() {
         operator.stop();
+        service.close();
         nodeWriter.close();
         if (http != null) {
             http.close();

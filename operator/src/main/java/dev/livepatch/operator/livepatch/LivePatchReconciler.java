@@ -4,6 +4,7 @@ import dev.livepatch.api.v1alpha1.LivePatch;
 import dev.livepatch.api.v1alpha1.NodeLivePatch;
 import dev.livepatch.operator.metrics.OperatorMetrics;
 import dev.livepatch.operator.nodes.NodeFactsChanged;
+import dev.livepatch.operator.nodes.PrunedStores;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -62,9 +63,10 @@ public final class LivePatchReconciler implements Reconciler<LivePatch>, Cleaner
     public List<EventSource<?, LivePatch>> prepareEventSources(EventSourceContext<LivePatch> context) {
         nodes = new InformerEventSource<>(InformerEventSourceConfiguration.from(Node.class, LivePatch.class)
                 .withName("livepatch-nodes").withSecondaryToPrimaryMapper(n -> allLivePatches(context))
-                .withOnUpdateFilter(new NodeFactsChanged()).build(), context);
+                .withOnUpdateFilter(new NodeFactsChanged()).withItemStore(new PrunedStores.Nodes()).build(), context);
         nodeLivePatches = new InformerEventSource<>(InformerEventSourceConfiguration.from(NodeLivePatch.class, LivePatch.class)
-                .withName("livepatch-nodelivepatches").withSecondaryToPrimaryMapper(n -> allLivePatches(context)).build(), context);
+                .withName("livepatch-nodelivepatches").withSecondaryToPrimaryMapper(n -> allLivePatches(context))
+                .withItemStore(new PrunedStores.NodeLivePatches()).build(), context);
         return List.of(nodes, nodeLivePatches);
     }
 

@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * per rollout) reconcile nothing.
  */
 @ControllerConfiguration(name = "nodelivepatch-janitor", generationAwareEventProcessing = false,
-        informer = @Informer(onUpdateFilter = NodeLivePatchJanitor.HasRetained.class))
+        informer = @Informer(onUpdateFilter = NodeLivePatchJanitor.HasRetained.class, itemStore = PrunedStores.NodeLivePatches.class))
 public final class NodeLivePatchJanitor implements Reconciler<NodeLivePatch> {
     private static final Logger LOG = LoggerFactory.getLogger(NodeLivePatchJanitor.class);
 
@@ -49,6 +49,7 @@ public final class NodeLivePatchJanitor implements Reconciler<NodeLivePatch> {
                 .withName("janitor-nodes")
                 .withSecondaryToPrimaryMapper(node -> Set.of(new ResourceID(node.getMetadata().getName())))
                 .withOnUpdateFilter((updated, old) -> false)
+                .withItemStore(new PrunedStores.Nodes())
                 .build();
         return List.of(new InformerEventSource<>(config, context));
     }

@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * nothing {@link NodeFactsChanged} looks at, reconcile nothing.
  */
 @ControllerConfiguration(name = "nodelivepatch-provisioner", generationAwareEventProcessing = false,
-        informer = @Informer(onUpdateFilter = NodeFactsChanged.class))
+        informer = @Informer(onUpdateFilter = NodeFactsChanged.class, itemStore = PrunedStores.Nodes.class))
 public final class NodeLivePatchProvisioner implements Reconciler<Node> {
     private static final Logger LOG = LoggerFactory.getLogger(NodeLivePatchProvisioner.class);
 
@@ -41,6 +41,7 @@ public final class NodeLivePatchProvisioner implements Reconciler<Node> {
                 .withName("provisioner-nodelivepatches")
                 .withSecondaryToPrimaryMapper(nlp -> Set.of(new ResourceID(nlp.getMetadata().getName())))
                 .withOnUpdateFilter((updated, old) -> false)
+                .withItemStore(new PrunedStores.NodeLivePatches())
                 .build();
         return List.of(new InformerEventSource<>(config, context));
     }

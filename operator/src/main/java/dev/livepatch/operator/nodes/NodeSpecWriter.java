@@ -35,7 +35,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class NodeSpecWriter implements AutoCloseable {
     /** Spec writes in flight at once in {@link #writeAll}. */
-    public static final int PARALLEL_WRITES = 8;
+    public static final int PARALLEL_WRITES = 16;
 
     /** One node's desired spec: {@code current} is the object it was decided from, or null. */
     public record Desired(Node node, NodeLivePatch current, List<NodeModule> modules, List<String> retained) {}
