@@ -75,7 +75,7 @@ public final class FleetBench {
 
   record Result(int nodes, Duration transition, int concurrency, double lowerBound, double wall, AuditLog.Counts rollout,
                 AuditLog.Counts setup, double cpuRollout, double cpuTotal, OperatorProcess.GcFigures gc, String xmx,
-                double reconciles, double reconcileSeconds, int lpBytes, int statusBytes, String load, long daemonWrites) {
+                double reconciles, double reconcileSeconds, int lpBytes, int statusBytes, String load, long daemonWrites, double daemonWriteMillis) {
     double ratio() {
       return wall / lowerBound;
     }
@@ -153,7 +153,7 @@ public final class FleetBench {
           AuditLog log = new AuditLog(audit);
           Result r = new Result(n, o.transition(), concurrency, lowerBound, wall, log.count(OperatorProcess.USER, t0, t1),
               log.count(OperatorProcess.USER, operatorStart, t0), cpu1 - cpu0, cpu1, gc, o.xmx(), reconciles, reconcileSeconds,
-              lpBytes, statusBytes, load, fleet.statusWrites());
+              lpBytes, statusBytes, load, fleet.statusWrites(), fleet.meanStatusWriteMillis());
           Files.writeString(dir.resolve("livepatch.json"), Serialization.asJson(lp), StandardCharsets.UTF_8);
           return r;
         }
@@ -231,7 +231,7 @@ public final class FleetBench {
       b.append("- ").append(r.nodes()).append(" nodes: ").append(r.rollout().writesByResource().entrySet().stream()
           .map(e -> e.getKey() + " " + e.getValue() + " (" + fmt(e.getValue() / (double) r.nodes()) + ")").collect(Collectors.joining(", ")))
           .append("; before the rollout (provisioning): ").append(r.setup().byVerb()).append("; daemon status writes ")
-          .append(r.daemonWrites()).append(String.format(Locale.ROOT, "; GC %d collections, %.2f s paused", r.gc().collections(), r.gc().pauseSeconds()))
+          .append(r.daemonWrites()).append(String.format(Locale.ROOT, " (mean %.0f ms each)", r.daemonWriteMillis())).append(String.format(Locale.ROOT, "; GC %d collections, %.2f s paused", r.gc().collections(), r.gc().pauseSeconds()))
           .append('\n');
     }
     return b.toString();

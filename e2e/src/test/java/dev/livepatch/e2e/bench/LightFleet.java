@@ -53,6 +53,7 @@ final class LightFleet implements AutoCloseable {
   /** Per node, the spec generation whose transition is scheduled or reported. */
   private final Map<String, Long> acting = new ConcurrentHashMap<>();
   private final AtomicLong statusWrites = new AtomicLong();
+  private final AtomicLong statusWriteNanos = new AtomicLong();
   private SharedIndexInformer<NodeLivePatch> informer;
 
   LightFleet(KubernetesClient client, Duration transition) {
@@ -148,8 +149,10 @@ final class LightFleet implements AutoCloseable {
       status.setLastTransitions(List.of(t));
     }
     try {
+      long began = System.nanoTime();
       client.resources(NodeLivePatch.class).withName(name).subresource("status")
           .patch(PatchContext.of(PatchType.JSON_MERGE), Serialization.asJson(Map.of("status", status)));
+      statusWriteNanos.addAndGet(System.nanoTime() - began);
       statusWrites.incrementAndGet();
     } catch (KubernetesClientException e) {
       log.warn("failed to report status node={} generation={}: {}", name, generation, e.getMessage());
@@ -165,6 +168,11 @@ final class LightFleet implements AutoCloseable {
 
   long statusWrites() {
     return statusWrites.get();
+  }
+
+  /** Mean time of a daemon's status write: how busy the API server is, as any client sees it. */
+  double meanStatusWriteMillis() {
+    return statusWrites.get() == 0 ? 0 : statusWriteNanos.get() / 1e6 / statusWrites.get();
   }
 
   @Override

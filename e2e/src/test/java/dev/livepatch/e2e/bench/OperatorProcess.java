@@ -56,6 +56,10 @@ final class OperatorProcess implements AutoCloseable {
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx" + xmx, "-Xlog:gc:file=" + gcLog, "-XX:+ExitOnOutOfMemoryError",
         "-cp", classpath, "dev.livepatch.operator.Main"));
+    String extraOpts = System.getenv().getOrDefault("BENCH_OPERATOR_JAVA_OPTS", "").trim(); // e.g. -XX:StartFlightRecording=...
+    if (!extraOpts.isEmpty()) {
+      cmd.addAll(1, List.of(extraOpts.split("\\s+")));
+    }
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
     Map<String, String> env = pb.environment();
     env.put("KUBECONFIG", kubeconfig.toString());
