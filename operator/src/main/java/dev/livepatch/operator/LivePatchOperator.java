@@ -53,7 +53,11 @@ public final class LivePatchOperator implements AutoCloseable {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         OperatorMetrics metrics = new OperatorMetrics(registry);
         Operator operator = new Operator(o -> {
-            o.withKubernetesClient(client).withCloseClientOnStop(false).withUseSSAToPatchPrimaryResource(config.serverSideApply());
+            // Parsed resourceVersions let the cache of what this operator just wrote win over an older informer copy
+            // whatever the order the write's response and its watch event arrive in: without it, a reconcile could
+            // read a node spec from before its own last write and write it again (a 409 and a retry).
+            o.withKubernetesClient(client).withCloseClientOnStop(false).withUseSSAToPatchPrimaryResource(config.serverSideApply())
+                    .withParseResourceVersions(true);
             if (config.leaderElection()) {
                 o.withLeaderElectionConfiguration(LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(config.leaseName())
                         .withLeaseNamespace(config.leaseNamespace()).withIdentity(config.identity())

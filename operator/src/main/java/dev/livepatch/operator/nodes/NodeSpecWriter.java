@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -15,12 +16,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The one writer of {@code NodeLivePatch.spec} (docs/node-contract.md). With server-side apply
@@ -34,6 +36,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * other would keep the first node waiting for the last.
  */
 public final class NodeSpecWriter implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(NodeSpecWriter.class);
     /** Spec writes in flight at once in {@link #writeAll}. */
     public static final int PARALLEL_WRITES = 16;
 
@@ -64,36 +67,54 @@ public final class NodeSpecWriter implements AutoCloseable {
 
     /**
      * Writes every desired spec, {@value #PARALLEL_WRITES} at a time, telling {@code written} about
-     * each stored object (in the order given, on this thread). When some writes fail, the others
-     * still finish and are told, then the first failure is thrown.
+     * each stored object (in the order given, on this thread). A write that loses a race (409: the
+     * object changed since it was read) is skipped: the change that beat it brings a watch event,
+     * and with it a reconcile that decides again from the newer object, without failing (and
+     * retrying after a back-off) the writes that went through. When other writes fail, the rest
+     * still finish and are told, then the first failure is thrown. Returns the writes skipped.
      */
-    public void writeAll(List<Desired> desired, Written written) {
-        if (desired.size() == 1) {
-            Desired d = desired.get(0);
-            written.written(d.current(), write(d.node(), d.current(), d.modules(), d.retained()));
-            return;
-        }
-        List<Future<NodeLivePatch>> results = new ArrayList<>();
-        for (Desired d : desired) {
-            results.add(pool.submit(() -> write(d.node(), d.current(), d.modules(), d.retained())));
-        }
+    public int writeAll(List<Desired> desired, Written written) {
+        List<Future<NodeLivePatch>> inFlight = desired.size() <= 1 ? List.of() : desired.stream().map(d -> pool.submit(() -> write(d))).toList();
         RuntimeException failure = null;
-        for (int i = 0; i < results.size(); i++) {
+        int conflicts = 0;
+        for (int i = 0; i < desired.size(); i++) {
             try {
-                written.written(desired.get(i).current(), results.get(i).get());
-            } catch (ExecutionException e) {
-                RuntimeException cause = e.getCause() instanceof RuntimeException r ? r
-                        : new IllegalStateException("failed to write the spec of NodeLivePatch " + desired.get(i).node().getMetadata().getName(), e.getCause());
-                failure = failure == null ? cause : failure;
-            } catch (InterruptedException | CancellationException e) {
-                results.forEach(f -> f.cancel(true));
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while writing " + desired.size() + " NodeLivePatch specs; some may be written", e);
+                NodeLivePatch stored = inFlight.isEmpty() ? write(desired.get(i)) : await(inFlight.get(i), desired.get(i));
+                written.written(desired.get(i).current(), stored);
+            } catch (KubernetesClientException e) {
+                if (e.getCode() == 409) {
+                    conflicts++;
+                } else if (failure == null) {
+                    failure = e;
+                }
+            } catch (RuntimeException e) {
+                failure = failure == null ? e : failure;
             }
         }
         if (failure != null) {
             throw failure;
         }
+        if (conflicts > 0) {
+            LOG.info("skipped {} NodeLivePatch spec write(s) that lost a race (409); their change brings another reconcile", conflicts);
+        }
+        return conflicts;
+    }
+
+    private static NodeLivePatch await(Future<NodeLivePatch> write, Desired d) {
+        try {
+            return write.get();
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r
+                    : new IllegalStateException("failed to write the spec of NodeLivePatch " + d.node().getMetadata().getName(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while writing the spec of NodeLivePatch " + d.node().getMetadata().getName()
+                    + "; it may be written", e);
+        }
+    }
+
+    private NodeLivePatch write(Desired d) {
+        return write(d.node(), d.current(), d.modules(), d.retained());
     }
 
     @Override

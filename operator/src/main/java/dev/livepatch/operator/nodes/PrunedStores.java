@@ -14,7 +14,10 @@ import io.fabric8.kubernetes.client.informers.cache.Cache;
 public final class PrunedStores {
     private PrunedStores() {}
 
-    /** Nodes without managedFields, annotations, images or volumes: labels, nodeInfo and conditions stay. */
+    /**
+     * Nodes without managedFields, images or volumes: labels, annotations (JOSDK reads its own
+     * there), nodeInfo and conditions stay.
+     */
     public static final class Nodes extends BasicItemStore<Node> {
         public Nodes() {
             super(Cache::metaNamespaceKeyFunc);
@@ -23,7 +26,6 @@ public final class PrunedStores {
         @Override
         public Node put(String key, Node node) {
             node.getMetadata().setManagedFields(null);
-            node.getMetadata().setAnnotations(null);
             if (node.getStatus() != null) {
                 node.getStatus().setImages(null);
                 node.getStatus().setVolumesAttached(null);
