@@ -38,8 +38,8 @@ import org.slf4j.LoggerFactory;
  * <p>The simulated kernel keeps its sysfs/procfs tree in plain files, rewritten as it moves on, so
  * a reader racing a rewrite could see a half-written file (a real sysfs read is atomic). Hence one
  * thread at a time touches it: a running pass owns it (moving it on after every sleep, as
- * {@code SimNode} does), and outside passes the fleet's kernel tick moves it on, so a transition
- * completes while the daemon is down. Changes from elsewhere (stall, unstall) are queued with
+ * {@code SimNode} does) except while it writes its status, and otherwise the fleet's kernel tick
+ * moves it on, so a transition completes while the daemon is down or busy with the API server. Changes from elsewhere (stall, unstall) are queued with
  * {@link #onKernel} and applied by whichever holds it next.
  *
  * <p>A daemon <em>incarnation</em> is one process lifetime: {@link #kill} ends it (the pass in
@@ -282,14 +282,30 @@ public final class FleetNode {
     }
   }
 
-  /** Statuses of a killed incarnation are dropped: a dead process writes nothing. */
+  /**
+   * Statuses of a killed incarnation are dropped: a dead process writes nothing. The write is a
+   * network round trip that may take seconds on a busy machine; the pass lets go of the kernel
+   * meanwhile, so that it moves on as a real kernel would (else a transition would look stalled
+   * only because its status write was slow).
+   */
   private void publish(int from, StatusWriter w, NodeLivePatchStatus status) {
     synchronized (this) {
       if (!up || incarnation != from) {
         return;
       }
     }
-    w.accept(status);
+    boolean owned = kernelOwner.isHeldByCurrentThread();
+    if (owned) {
+      kernelOwner.unlock();
+    }
+    try {
+      w.accept(status);
+    } finally {
+      if (owned) {
+        kernelOwner.lock();
+        drainAndAdvance();
+      }
+    }
   }
 
   /** The real daemon sleeps; the simulated kernel has no thread of its own, so it is moved on after each sleep. */

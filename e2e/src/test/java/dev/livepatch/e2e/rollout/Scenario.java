@@ -107,7 +107,8 @@ final class Scenario implements AutoCloseable {
 
   /**
    * Creates a LivePatch selecting this fleet, with fast pacing (maxConcurrent 5, interval 0s,
-   * nodeCooldown 0s, stallTimeout 2s, Revert), changed by {@code edit}; returns its name.
+   * nodeCooldown 0s, stallTimeout 5s — far above the simulated latencies, so that a starved
+   * thread on a busy CI machine does not look like a stall — Revert), changed by {@code edit}; returns its name.
    */
   String livePatch(String prefix, List<PatchModule> modules, Consumer<LivePatchSpec> edit) {
     LivePatchSpec spec = new LivePatchSpec();
@@ -117,7 +118,7 @@ final class Scenario implements AutoCloseable {
     r.setMaxConcurrent(new IntOrString(5));
     r.setInterval("0s");
     r.setNodeCooldown("0s");
-    r.setStallTimeout("2s");
+    r.setStallTimeout("5s");
     r.setOnStall(OnStall.Revert);
     spec.setRollout(r);
     edit.accept(spec);
