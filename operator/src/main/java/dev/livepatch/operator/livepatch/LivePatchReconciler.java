@@ -107,8 +107,15 @@ public final class LivePatchReconciler implements Reconciler<LivePatch>, Cleaner
         return ErrorStatusUpdateControl.defaultErrorProcessing();
     }
 
+    /**
+     * The fleet from the caches. NodeLivePatches go through {@code get}, which prefers what this
+     * operator just wrote ({@link #written}) over an older informer copy; {@code list} reads the
+     * informer alone, and a reconcile right after a batch of admissions would admit the nodes whose
+     * watch events lag again (a 409 each).
+     */
     private Fleet fleet(Context<LivePatch> context) {
-        return Fleet.of(nodes.list(), nodeLivePatches.list(), context.getPrimaryCache().list());
+        return Fleet.of(nodes.list(), nodeLivePatches.list().map(n -> nodeLivePatches.get(ResourceID.fromResource(n)).orElse(n)),
+                context.getPrimaryCache().list());
     }
 
     private void written(NodeLivePatch before, NodeLivePatch after) {
