@@ -131,9 +131,11 @@ final class OperatorProcess implements AutoCloseable {
           Matcher m = GC_PAUSE.matcher(line);
           if (m.find()) {
             maxBefore = Math.max(maxBefore, mib(m.group(1), m.group(2)));
-            maxAfter = Math.max(maxAfter, mib(m.group(3), m.group(4)));
             pauses += Double.parseDouble(m.group(7)) / 1000;
-            count++;
+            if (line.contains("Pause Young") || line.contains("Pause Full")) { // Remark and Cleanup free nothing
+              maxAfter = Math.max(maxAfter, mib(m.group(3), m.group(4)));
+              count++;
+            }
           }
         }
       }
