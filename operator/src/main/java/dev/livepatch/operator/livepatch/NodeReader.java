@@ -93,7 +93,24 @@ public final class NodeReader {
         }
         boolean allEnabled = statuses.stream().filter(s -> s.getState() == ModuleState.Enabled).map(ModuleStatus::getName)
                 .collect(Collectors.toSet()).containsAll(names);
-        return Optional.of(new NodeView(name, allEnabled ? NodeState.UPDATED : NodeState.IN_PROGRESS, ready, last, admitted, null, null, null));
+        boolean updated = allEnabled && !kernelStillConverging(nlp);
+        return Optional.of(new NodeView(name, updated ? NodeState.UPDATED : NodeState.IN_PROGRESS, ready, last, admitted, null, null, null));
+    }
+
+    /**
+     * The node's kernel is still in, or still owes, a transition: one is in flight, or a managed
+     * patch the spec no longer names is still enabled (the retirement after an upgrade's load).
+     * Such a node counts against maxConcurrent, which limits kernels in a transition, not loads.
+     */
+    private static boolean kernelStillConverging(NodeLivePatch nlp) {
+        NodeLivePatchStatus status = nlp.getStatus();
+        if (status.getTransition() != null) {
+            return true;
+        }
+        Set<String> wanted = nlp.getSpec().getModules().stream().map(NodeModule::getName).collect(Collectors.toSet());
+        wanted.addAll(nlp.getSpec().getRetained());
+        return status.getPatches().stream()
+                .anyMatch(p -> Boolean.TRUE.equals(p.getManaged()) && Boolean.TRUE.equals(p.getEnabled()) && !wanted.contains(p.getName()));
     }
 
     /**

@@ -1,0 +1,93 @@
+package dev.livepatch.operator.livepatch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.livepatch.api.v1alpha1.KernelPatch;
+import dev.livepatch.api.v1alpha1.LivePatch;
+import dev.livepatch.api.v1alpha1.ModuleState;
+import dev.livepatch.api.v1alpha1.ModuleStatus;
+import dev.livepatch.api.v1alpha1.NodeLivePatch;
+import dev.livepatch.api.v1alpha1.NodeLivePatchSpec;
+import dev.livepatch.api.v1alpha1.NodeLivePatchStatus;
+import dev.livepatch.api.v1alpha1.Transition;
+import dev.livepatch.api.v1alpha1.TransitionDirection;
+import dev.livepatch.operator.conflict.ClaimResolver;
+import dev.livepatch.operator.rollout.NodeState;
+import dev.livepatch.operator.testing.Fixtures;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** How one node reads for one LivePatch: updated only once its kernel has nothing left to do. */
+class NodeReaderTest {
+    private final LivePatch lp = Fixtures.livePatch("fix", spec -> {});
+    private final Node node = Fixtures.node("n1");
+
+    @Test
+    void enabledModulesWithAnIdleKernelAreUpdated() {
+        assertThat(stateOf(admittedAndEnabled())).isEqualTo(NodeState.UPDATED);
+    }
+
+    @Test
+    void aTransitionInFlightKeepsTheNodeInProgress() {
+        NodeLivePatch nlp = admittedAndEnabled();
+        Transition t = new Transition();
+        t.setPatch("lp_old_cumulative");
+        t.setDirection(TransitionDirection.Unpatching);
+        nlp.getStatus().setTransition(t);
+
+        assertThat(stateOf(nlp)).isEqualTo(NodeState.IN_PROGRESS);
+    }
+
+    @Test
+    void aManagedPatchStillEnabledButNoLongerDesiredKeepsTheNodeInProgress() {
+        NodeLivePatch nlp = admittedAndEnabled();
+        nlp.getStatus().getPatches().add(patch("lp_old_cumulative", true));
+
+        assertThat(stateOf(nlp)).isEqualTo(NodeState.IN_PROGRESS);
+    }
+
+    @Test
+    void unmanagedOrRetainedPatchesDoNotHoldTheNode() {
+        NodeLivePatch nlp = admittedAndEnabled();
+        nlp.getStatus().getPatches().add(patch("vendor_fix", false));
+        nlp.getStatus().getPatches().add(patch("lp_kept", true));
+        nlp.getSpec().getRetained().add("lp_kept");
+
+        assertThat(stateOf(nlp)).isEqualTo(NodeState.UPDATED);
+    }
+
+    private NodeState stateOf(NodeLivePatch nlp) {
+        return NodeReader.forRollout(lp, node, nlp, new ClaimResolver.Outcome.Holds()).orElseThrow().state();
+    }
+
+    /** The node's spec carries the LivePatch's entries and its daemon reports them Enabled, at the current generation. */
+    private NodeLivePatch admittedAndEnabled() {
+        NodeLivePatch nlp = new NodeLivePatch();
+        nlp.setMetadata(new ObjectMetaBuilder().withName("n1").withGeneration(3L).build());
+        nlp.setSpec(new NodeLivePatchSpec(new ArrayList<>(NodeReader.desiredEntries(lp, node))));
+        NodeLivePatchStatus status = new NodeLivePatchStatus();
+        status.setObservedGeneration(3L);
+        List<ModuleStatus> modules = new ArrayList<>();
+        List<KernelPatch> patches = new ArrayList<>();
+        for (var entry : nlp.getSpec().getModules()) {
+            modules.add(new ModuleStatus(entry.getName(), "fix", ModuleState.Enabled, null, null, null));
+            patches.add(patch(entry.getName(), true));
+        }
+        status.setModules(modules);
+        status.setPatches(patches);
+        nlp.setStatus(status);
+        return nlp;
+    }
+
+    private static KernelPatch patch(String name, boolean managed) {
+        KernelPatch p = new KernelPatch();
+        p.setName(name);
+        p.setEnabled(true);
+        p.setTransition(false);
+        p.setManaged(managed);
+        return p;
+    }
+}
