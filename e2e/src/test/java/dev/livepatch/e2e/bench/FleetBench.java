@@ -130,8 +130,8 @@ public final class FleetBench {
           double lowerBound = Math.ceil(n / (double) concurrency) * o.transition().toMillis() / 1000.0;
           Instant t1;
           try {
-            t1 = complete.get((long) (lowerBound * 10 + 300), TimeUnit.SECONDS);
-          } catch (TimeoutException e) {
+            t1 = awaitRollout(complete, Duration.ofSeconds((long) (lowerBound * 10 + 300)), op);
+          } catch (TimeoutException | IllegalStateException e) {
             complete.cancel(true);
             LivePatch lp = client.resources(LivePatch.class).withName(LIVEPATCH).get();
             throw new IllegalStateException("rollout of " + n + " nodes did not complete; status: "
@@ -156,6 +156,23 @@ public final class FleetBench {
               lpBytes, statusBytes, load, fleet.statusWrites(), fleet.meanStatusWriteMillis());
           Files.writeString(dir.resolve("livepatch.json"), Serialization.asJson(lp), StandardCharsets.UTF_8);
           return r;
+        }
+      }
+    }
+  }
+
+  /** The completion time, or a failure as soon as the operator process is gone. */
+  private static Instant awaitRollout(CompletableFuture<Instant> complete, Duration timeout, OperatorProcess op) throws Exception {
+    Instant end = Instant.now().plus(timeout);
+    while (true) {
+      try {
+        return complete.get(1, TimeUnit.SECONDS);
+      } catch (TimeoutException e) {
+        if (!op.alive()) {
+          throw new IllegalStateException("the operator exited during the rollout", e);
+        }
+        if (Instant.now().isAfter(end)) {
+          throw e;
         }
       }
     }
