@@ -12,6 +12,8 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.net.HttpURLConnection;
 import java.util.List;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -49,8 +51,15 @@ public final class NodeLivePatchProvisioner implements Reconciler<Node> {
     @Override
     public UpdateControl<Node> reconcile(Node node, Context<Node> context) {
         if (Targeting.isLinux(node) && context.getSecondaryResource(NodeLivePatch.class).isEmpty()) {
-            writer.write(node, null, List.of(), List.of());
-            LOG.info("created NodeLivePatch node={}", node.getMetadata().getName());
+            try {
+                writer.write(node, null, List.of(), List.of());
+                LOG.info("created NodeLivePatch node={}", node.getMetadata().getName());
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
+                    throw e;
+                }
+                LOG.debug("NodeLivePatch already exists node={} (the cache had not seen it yet)", node.getMetadata().getName());
+            }
         }
         return UpdateControl.noUpdate();
     }

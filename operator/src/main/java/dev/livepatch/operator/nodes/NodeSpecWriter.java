@@ -140,11 +140,14 @@ public final class NodeSpecWriter implements AutoCloseable {
                 .withOwnerReferences(ownerReference(node))
                 .build());
         desired.setSpec(spec);
+        if (current == null) {
+            // Create, never apply: an apply without a resourceVersion from a cache that has not yet
+            // seen an existing object would overwrite its spec (and the daemon would retire what it
+            // names). A create of an existing object fails with 409, like any lost race.
+            return client.resource(desired).create();
+        }
         if (serverSideApply) {
             return client.resource(desired).fieldManager(fieldManager).forceConflicts().serverSideApply();
-        }
-        if (current == null) {
-            return client.resource(desired).create();
         }
         // A JSON patch replacing the whole spec: the mock server's merge patch does not empty a list.
         List<Map<String, Object>> patch = List.of(
