@@ -200,8 +200,7 @@ public final class RolloutService {
             boolean held = view != null && view.state() != NodeState.NOT_APPLICABLE
                     && !(view.state() == NodeState.CONFLICT && fleet.claimsOn(node).get(name) instanceof ClaimResolver.Outcome.Conflict);
             if (!held) {
-                List<NodeModule> modules = NodeSpecs.replace(nlp.getSpec().getModules(), name, List.of(), fleet.loadOrder());
-                releases.add(new NodeSpecWriter.Desired(node, nlp, modules, nlp.getSpec().getRetained()));
+                releases.add(withoutEntriesOf(name, node, nlp, fleet));
                 LOG.info("releasing node livepatch={} node={} state={}", name, node.getMetadata().getName(), view == null ? "unselected" : view.state());
             }
         }
@@ -222,7 +221,7 @@ public final class RolloutService {
                 NodeLivePatch nlp = fleet.nodeLivePatch(node);
                 List<NodeModule> entries = NodeReader.entriesOf(name, nlp);
                 if (!entries.isEmpty()) {
-                    List<NodeModule> modules = NodeSpecs.replace(nlp.getSpec().getModules(), name, List.of(), fleet.loadOrder());
+                    List<NodeModule> modules = withoutEntriesOf(name, node, nlp, fleet).modules();
                     written.written(nlp, nodeWriter.write(node, nlp, modules, NodeSpecs.retain(nlp.getSpec().getRetained(), entries, modules)));
                     released++;
                 }
@@ -258,9 +257,7 @@ public final class RolloutService {
         List<NodeSpecWriter.Desired> unloads = new ArrayList<>();
         for (String nodeName : plan.admit()) {
             Node node = nodesByName.get(nodeName);
-            NodeLivePatch nlp = fleet.nodeLivePatch(node);
-            List<NodeModule> modules = NodeSpecs.replace(nlp.getSpec().getModules(), name, List.of(), fleet.loadOrder());
-            unloads.add(new NodeSpecWriter.Desired(node, nlp, modules, nlp.getSpec().getRetained()));
+            unloads.add(withoutEntriesOf(name, node, fleet.nodeLivePatch(node), fleet));
         }
         nodeWriter.writeAll(unloads, written::written);
         if (!plan.admit().isEmpty()) {
@@ -344,5 +341,11 @@ public final class RolloutService {
     /** At most ten names: a log line per reconcile must not list 500 admitted nodes. */
     private static String names(List<String> nodes) {
         return nodes.size() <= 10 ? nodes.toString() : nodes.subList(0, 10) + " and " + (nodes.size() - 10) + " more";
+    }
+
+    /** The node's spec with {@code livePatch}'s entries taken out (so its daemon retires them), {@code retained} as it is. */
+    private static NodeSpecWriter.Desired withoutEntriesOf(String livePatch, Node node, NodeLivePatch nlp, Fleet fleet) {
+        List<NodeModule> modules = NodeSpecs.replace(nlp.getSpec().getModules(), livePatch, List.of(), fleet.loadOrder());
+        return new NodeSpecWriter.Desired(node, nlp, modules, nlp.getSpec().getRetained());
     }
 }
