@@ -25,6 +25,16 @@ public final class NodeReasons {
     public static final String LIVEPATCH_UNSUPPORTED = "LivepatchUnsupported";
     /** The desired set breaks a hybrid rule (e.g. two atomic-replace modules). */
     public static final String INVALID_DESIRED_SET = "InvalidDesiredSet";
+    /** The module's own name (modinfo {@code name}) differs from the spec's name. */
+    public static final String NAME_MISMATCH = "NameMismatch";
+    /** The kernel shows the module built with atomic replace while the spec declares it without; its transition was reversed. */
+    public static final String ATOMIC_REPLACE_UNDECLARED = "AtomicReplaceUndeclared";
+    /** A transient failure (fetch timeout, API server busy, kernel busy); retried with backoff. */
+    public static final String RETRYING = "Retrying";
+    /** Something in the kernel is in the way of the module (a loaded module without its patch, an unreadable attribute). */
+    public static final String BLOCKED = "Blocked";
+    /** The daemon's host state file is unreadable or unwritable. */
+    public static final String STATE_FILE_ERROR = "StateFileError";
     /** Kernel matches spec. */
     public static final String CONVERGED = "Converged";
     /** A transition is in flight or modules wait their turn. */

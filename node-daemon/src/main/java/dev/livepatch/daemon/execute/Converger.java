@@ -17,6 +17,7 @@ import dev.livepatch.daemon.kernel.Kernel;
 import dev.livepatch.daemon.kernel.KernelException;
 import dev.livepatch.daemon.kernel.KernelLog;
 import dev.livepatch.daemon.kernel.KmsgEvent;
+import dev.livepatch.daemon.kernel.ModuleImage;
 import dev.livepatch.daemon.kernel.ModuleLoader;
 import dev.livepatch.daemon.kernel.PatchState;
 import dev.livepatch.daemon.metrics.DaemonMetrics;
@@ -102,7 +103,7 @@ public final class Converger {
         this.settings = settings;
         this.metrics = metrics;
         this.publisher = publisher;
-        this.state = stateStore.load();
+        this.state = loadState();
     }
 
     /** The last status published. */
@@ -115,7 +116,7 @@ public final class Converger {
         this.error = null;
         holds.clear();
         try {
-            state = stateStore.load();
+            state = loadState();
             checkBoot();
             if (!kernel.capabilities().getLivepatch()) return publish();
             forgetRetainedAndStaleFailures();
@@ -123,7 +124,7 @@ public final class Converger {
                 reconcileRecords();
                 if (awaitTransitionInFlight()) continue;
                 unloadDue();
-                Map<String, Path> files = fetchNeeded();
+                Map<String, ModuleImage> files = fetchNeeded();
                 Plan plan = HybridPlanner.plan(planInput(files));
                 recordRefusals(plan);
                 Optional<Step> step = plan.steps().stream().filter(this::actionable).findFirst();
@@ -148,7 +149,7 @@ public final class Converger {
                         .log("node rebooted: forgetting loaded patches, re-applying the spec from the module cache");
             }
             state.rebooted(bootId);
-            stateStore.save(state);
+            save();
         }
     }
 
@@ -170,7 +171,7 @@ public final class Converger {
                 rec.onStall = m.getOnStall();
             }
         }
-        stateStore.save(state);
+        save();
     }
 
     /** Records vs kernel: a managed patch whose dir vanished is a pending unload (or forgotten when its module is gone too). */
@@ -190,7 +191,7 @@ public final class Converger {
             }
         }
         changed |= state.pendingUnloads.keySet().removeIf(m -> !modules.containsKey(m));
-        if (changed) stateStore.save(state);
+        if (changed) save();
     }
 
     // ---- transitions ----
@@ -209,7 +210,7 @@ public final class Converger {
         if (f == null || !f.patch.equals(p.name())) {
             f = new HostState.InFlight(p.name(), kernelDirection, now().toString()); // not ours, or started before our record
             state.inFlight = f;
-            stateStore.save(state);
+            save();
         }
         log.atInfo().addKeyValue("patch", f.patch).addKeyValue("direction", kernelDirection).log("awaiting transition");
         await(f);
@@ -237,7 +238,7 @@ public final class Converger {
             if (!f.stalled && Duration.between(started, now()).compareTo(stallTimeout) > 0) {
                 f.stalled = true;
                 stalled = true;
-                stateStore.save(state);
+                save();
                 metrics.stalled();
                 transition.setBlockingTasks(kernel.blockingTasks(target, Transition.MAX_BLOCKING_TASKS));
                 log.atWarn().addKeyValue("patch", f.patch).addKeyValue("direction", f.direction).addKeyValue("stallTimeout", KubeDuration.format(stallTimeout))
@@ -258,7 +259,7 @@ public final class Converger {
         try {
             kernel.writeEnabled(f.patch, f.direction == TransitionDirection.Unpatching);
             f.reverting = true;
-            stateStore.save(state);
+            save();
             log.atWarn().addKeyValue("patch", f.patch).log("reversing the stalled transition (onStall: Revert)");
         } catch (KernelException e) {
             if (e.errno() != Errno.EINVAL) throw e;
@@ -288,7 +289,7 @@ public final class Converger {
         state.inFlight = null;
         transition = null;
         stalled = false;
-        stateStore.save(state);
+        save();
     }
 
     /** Appends a finished (or refused) transition to the bounded history and counts it. */
@@ -315,7 +316,7 @@ public final class Converger {
     }
 
     /** Runs one step. False when it failed in a way that ends this pass (it is retried on the next one). */
-    private boolean execute(Step step, Map<String, Path> files) throws KernelException, InterruptedException {
+    private boolean execute(Step step, Map<String, ModuleImage> files) throws KernelException, InterruptedException {
         log.atInfo().addKeyValue("step", step.getClass().getSimpleName()).addKeyValue("patch", step.patch()).log("executing");
         if (step instanceof Step.Protect p) {
             try {
@@ -329,13 +330,13 @@ public final class Converger {
         if (step instanceof Step.Disable d) {
             kernelLog.drain();
             state.inFlight = new HostState.InFlight(d.patch(), TransitionDirection.Unpatching, now().toString());
-            stateStore.save(state);
+            save();
             try {
                 kernel.writeEnabled(d.patch(), false);
                 return true;
             } catch (KernelException e) {
                 state.inFlight = null;
-                stateStore.save(state);
+                save();
                 if (e.errno() == Errno.EBUSY || e.errno() == Errno.ENOENT) return true; // someone's transition, or already gone: look again
                 error = "failed to disable patch " + d.patch() + ": " + e.getMessage() + "; it stays enabled";
                 return false;
@@ -344,7 +345,7 @@ public final class Converger {
         return load(((Step.Load) step).module(), files.get(step.patch()));
     }
 
-    private boolean load(PlanInput.Desired d, Path file) throws InterruptedException {
+    private boolean load(PlanInput.Desired d, ModuleImage file) throws InterruptedException {
         NodeModule m = specEntry(d.name()).orElseThrow();
         Instant now = now();
         HostState.Managed rec = new HostState.Managed();
@@ -359,7 +360,7 @@ public final class Converger {
         kernelLog.drain();
         state.managed.put(d.name(), rec); // intent first: a crash after insmod still finds the patch ours
         state.inFlight = new HostState.InFlight(d.name(), TransitionDirection.Patching, now.toString());
-        stateStore.save(state);
+        save();
         try {
             insmodRetryingBusy(file);
             return true;
@@ -369,18 +370,18 @@ public final class Converger {
             state.failures.put(d.name(), new HostState.Failure(specKey(m), NodeReasons.LOAD_FAILED,
                     "failed to load module " + d.name() + ": " + e.getMessage() + "; nothing loaded", now().toString()));
             history(d.name(), TransitionDirection.Patching, Duration.ZERO, TransitionOutcome.Failed, 0);
-            stateStore.save(state);
+            save();
             log.atError().addKeyValue("module", d.name()).addKeyValue("error", e.getMessage()).log("load failed");
             return true;
         }
     }
 
     /** insmod, retrying only EBUSY (another transition in flight), a bounded number of times with doubling waits. */
-    private void insmodRetryingBusy(Path file) throws KernelException, InterruptedException {
+    private void insmodRetryingBusy(ModuleImage file) throws KernelException, InterruptedException {
         Duration wait = settings.insmodBusyBackoff();
         for (int attempt = 1; ; attempt++) {
             try {
-                loader.insmod(file);
+                loader.load(file);
                 return;
             } catch (KernelException e) {
                 if (e.errno() != Errno.EBUSY || attempt >= settings.insmodBusyAttempts()) throw e;
@@ -403,25 +404,25 @@ public final class Converger {
                 continue; // still a patch, or still referenced: look again on the next pass
             } else {
                 try {
-                    loader.rmmod(module);
+                    loader.unload(module);
                     state.pendingUnloads.remove(module);
                     log.atInfo().addKeyValue("module", module).log("unloaded after its grace period");
                 } catch (KernelException ex) {
                     error = "failed to unload module " + module + ": " + ex.getMessage() + "; it stays loaded, retried on the next pass";
                 }
             }
-            stateStore.save(state);
+            save();
         }
     }
 
     // ---- plan ----
 
     /** Fetches and verifies the files of desired modules not loaded yet; failures are recorded on their module. */
-    private Map<String, Path> fetchNeeded() throws KernelException {
+    private Map<String, ModuleImage> fetchNeeded() throws KernelException {
         Set<String> enabled = kernel.patches().stream().filter(PatchState::enabled).map(PatchState::name).collect(Collectors.toSet());
         Set<String> modules = kernel.modules().keySet();
         String release = kernel.release();
-        Map<String, Path> files = new HashMap<>();
+        Map<String, ModuleImage> files = new HashMap<>();
         for (NodeModule m : spec.getModules()) {
             String name = m.getName();
             if (state.failures.containsKey(name) || enabled.contains(name) || modules.contains(name)) continue;
@@ -429,14 +430,14 @@ public final class Converger {
                 files.put(name, store.verified(m, release));
             } catch (ModuleException e) {
                 state.failures.put(name, new HostState.Failure(specKey(m), e.reason(), e.getMessage(), now().toString()));
-                stateStore.save(state);
+                save();
                 log.atError().addKeyValue("module", name).addKeyValue("reason", e.reason()).addKeyValue("error", e.getMessage()).log("module refused");
             }
         }
         return files;
     }
 
-    private PlanInput planInput(Map<String, Path> files) throws KernelException {
+    private PlanInput planInput(Map<String, ModuleImage> files) throws KernelException {
         List<PlanInput.Patch> patches = kernel.patches().stream()
                 .map(p -> new PlanInput.Patch(p.name(), p.enabled(), p.replaceableAttr())).toList();
         Set<String> enabled = patches.stream().filter(PlanInput.Patch::enabled).map(PlanInput.Patch::name).collect(Collectors.toSet());
@@ -465,7 +466,7 @@ public final class Converger {
                 log.atError().addKeyValue("module", r.module()).addKeyValue("reason", r.reason()).addKeyValue("error", r.message()).log("module refused");
             }
         }
-        stateStore.save(state);
+        save();
     }
 
     // ---- status ----
@@ -492,6 +493,22 @@ public final class Converger {
     }
 
     // ---- small helpers ----
+
+    private HostState loadState() {
+        try {
+            return stateStore.load();
+        } catch (StateFileException e) {
+            throw new java.io.UncheckedIOException(new java.io.IOException(e.getMessage(), e));
+        }
+    }
+
+    private void save() {
+        try {
+            stateStore.save(state);
+        } catch (StateFileException e) {
+            throw new java.io.UncheckedIOException(new java.io.IOException(e.getMessage(), e));
+        }
+    }
 
     private Instant now() { return clock.instant().truncatedTo(ChronoUnit.MILLIS); }
 

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,17 +19,17 @@ public final class HostStateStore {
     public Path file() { return file; }
 
     /** The stored state; a fresh one when there is no file yet. An unreadable file is an error (never silently forgotten). */
-    public HostState load() {
+    public HostState load() throws StateFileException {
         if (!Files.exists(file)) return new HostState();
         try {
             return JSON.readValue(file.toFile(), HostState.class);
         } catch (IOException e) {
-            throw new UncheckedIOException("failed to read daemon state " + file + ": " + e.getMessage()
+            throw new StateFileException("failed to read daemon state " + file + ": " + e.getMessage()
                     + "; move it aside to start over (loaded patches are then reported unmanaged)", e);
         }
     }
 
-    public void save(HostState state) {
+    public void save(HostState state) throws StateFileException {
         try {
             Files.createDirectories(file.getParent());
             Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
@@ -41,7 +40,7 @@ public final class HostStateStore {
                 Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("failed to write daemon state " + file + ": " + e.getMessage(), e);
+            throw new StateFileException("failed to write daemon state " + file + ": " + e.getMessage(), e);
         }
     }
 }

@@ -30,12 +30,13 @@ public final class KmodLoader implements ModuleLoader {
     }
 
     @Override
-    public void insmod(Path moduleFile) throws KernelException {
+    public void load(ModuleImage image) throws KernelException {
+        Path moduleFile = image.file();
         run(List.of(insmod, moduleFile.toAbsolutePath().toString()), "insmod " + moduleFile.getFileName());
     }
 
     @Override
-    public void rmmod(String moduleName) throws KernelException {
+    public void unload(String moduleName) throws KernelException {
         if (!moduleName.matches("[A-Za-z0-9_-]+")) {
             throw new KernelException(Errno.EINVAL, "not a module name: '" + moduleName + "'");
         }

@@ -1,10 +1,9 @@
 package dev.livepatch.daemon.kernel;
 
-import java.nio.file.Path;
-
 /** Loads and unloads kernel modules. Loading a livepatch module also starts its patching transition. */
 public interface ModuleLoader {
-    void insmod(Path moduleFile) throws KernelException;
+    /** Loads exactly the image's bytes. */
+    void load(ModuleImage image) throws KernelException;
 
-    void rmmod(String moduleName) throws KernelException;
+    void unload(String moduleName) throws KernelException;
 }

@@ -5,6 +5,8 @@ import dev.livepatch.api.v1alpha1.NodeModule;
 import dev.livepatch.api.v1alpha1.NodeReasons;
 
 import java.io.IOException;
+import dev.livepatch.daemon.kernel.ModuleImage;
+
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,7 +34,7 @@ public final class CachingModuleStore implements ModuleStore {
     public Path cacheFile(String sha256) { return cacheDir.resolve(sha256 + ".ko"); }
 
     @Override
-    public Path verified(NodeModule module, String kernelRelease) throws ModuleException {
+    public ModuleImage verified(NodeModule module, String kernelRelease) throws ModuleException {
         ModuleSource source = module.getSource();
         String want = source.getSha256();
         if (want == null || !want.matches(ModuleSource.SHA256_PATTERN)) {
@@ -43,7 +45,7 @@ public final class CachingModuleStore implements ModuleStore {
         byte[] bytes = readCached(cached);
         if (bytes != null && sha256(bytes).equals(want)) {
             check(module, bytes, kernelRelease);
-            return cached;
+            return new ModuleImage(module.getName(), cached, bytes);
         }
         ModuleFetcher fetcher = fetchers.stream().filter(f -> f.handles(source)).findFirst()
                 .orElseThrow(() -> new ModuleException(NodeReasons.FETCH_FAILED, "failed to fetch module " + module.getName()
@@ -65,7 +67,7 @@ public final class CachingModuleStore implements ModuleStore {
         }
         check(module, bytes, kernelRelease);
         store(cached, bytes, module.getName());
-        return cached;
+        return new ModuleImage(module.getName(), cached, bytes);
     }
 
     private static void check(NodeModule module, byte[] bytes, String kernelRelease) throws ModuleException {

@@ -5,6 +5,7 @@ import dev.livepatch.daemon.kernel.Errno;
 import dev.livepatch.daemon.kernel.KernelException;
 import dev.livepatch.daemon.kernel.KernelLog;
 import dev.livepatch.daemon.kernel.KmsgEvent;
+import dev.livepatch.daemon.kernel.ModuleImage;
 import dev.livepatch.daemon.kernel.ModuleLoader;
 import dev.livepatch.daemon.module.ModInfo;
 
@@ -281,12 +282,13 @@ public final class SimKernel implements AttributeWriter, ModuleLoader, KernelLog
     }
 
     @Override
-    public synchronized void insmod(Path moduleFile) throws KernelException {
+    public synchronized void load(ModuleImage image) throws KernelException {
         advance();
+        Path moduleFile = image.file();
         ModInfo info;
         try {
-            info = ModInfo.parse(Files.readAllBytes(moduleFile));
-        } catch (IOException | IllegalArgumentException e) {
+            info = ModInfo.parse(image.bytes());
+        } catch (IllegalArgumentException e) {
             throw new KernelException(Errno.OTHER, "insmod: ERROR: could not insert module " + moduleFile + ": Invalid module format");
         }
         String name = info.get("name").orElseThrow(() -> new KernelException(Errno.OTHER, "insmod: module has no name"));
@@ -307,7 +309,7 @@ public final class SimKernel implements AttributeWriter, ModuleLoader, KernelLog
     }
 
     @Override
-    public synchronized void rmmod(String moduleName) throws KernelException {
+    public synchronized void unload(String moduleName) throws KernelException {
         advance();
         if (!modules.containsKey(moduleName)) throw new KernelException(Errno.ENOENT, "rmmod: ERROR: Module " + moduleName + " is not currently loaded");
         if (patches.containsKey(moduleName)) throw new KernelException(Errno.EAGAIN, "rmmod: ERROR: Module " + moduleName + " is in use");

@@ -57,13 +57,13 @@ class CachingModuleStoreTest {
         try {
             ModuleSource src = ModuleSource.url("http://127.0.0.1:" + server.getAddress().getPort() + "/lp_a.ko", CachingModuleStore.sha256(MODULE));
             src.setInsecure(true);
-            Path file = store(urls()).verified(module(src), RELEASE);
+            Path file = store(urls()).verified(module(src), RELEASE).file();
             assertThat(calls).hasValue(3);
             assertThat(file).isEqualTo(host.resolve("cache").resolve(src.getSha256() + ".ko"));
             assertThat(Files.readAllBytes(file)).isEqualTo(MODULE);
             // a second call needs no network
             server.stop(0);
-            assertThat(store(urls()).verified(module(src), RELEASE)).isEqualTo(file);
+            assertThat(store(urls()).verified(module(src), RELEASE).file()).isEqualTo(file);
         } finally {
             server.stop(0);
         }
@@ -103,7 +103,7 @@ class CachingModuleStoreTest {
                     .andReturn(200, new ConfigMapBuilder().withNewMetadata().withName("lp-a").withNamespace("livepatch-system").endMetadata()
                             .addToBinaryData("module.ko", Base64.getEncoder().encodeToString(MODULE)).build()).always();
             ModuleSource src = ModuleSource.configMap("livepatch-system", "lp-a", "module.ko", CachingModuleStore.sha256(MODULE));
-            assertThat(Files.readAllBytes(store(new ConfigMapFetcher(client)).verified(module(src), RELEASE))).isEqualTo(MODULE);
+            assertThat(store(new ConfigMapFetcher(client)).verified(module(src), RELEASE).bytes()).isEqualTo(MODULE);
 
             ModuleSource wrongKey = ModuleSource.configMap("livepatch-system", "lp-a", "other.ko", CachingModuleStore.sha256(ElfModules.livepatch("x", RELEASE, true)));
             assertThatThrownBy(() -> store(new ConfigMapFetcher(client)).verified(module(wrongKey), RELEASE))
@@ -118,7 +118,7 @@ class CachingModuleStoreTest {
         Files.createDirectories(host.resolve("opt"));
         Files.write(host.resolve("opt/lp_a.ko"), MODULE);
         ModuleFetcher hostPaths = new HostPathFetcher(host, 1 << 20);
-        assertThat(store(hostPaths).verified(module(ModuleSource.hostPath("/opt/lp_a.ko", CachingModuleStore.sha256(MODULE))), RELEASE)).exists();
+        assertThat(store(hostPaths).verified(module(ModuleSource.hostPath("/opt/lp_a.ko", CachingModuleStore.sha256(MODULE))), RELEASE).file()).exists();
         assertThatThrownBy(() -> store(hostPaths).verified(module(ModuleSource.hostPath("/opt/../etc/x.ko", "a".repeat(64))), RELEASE))
                 .hasMessageContaining("'..'");
         assertThatThrownBy(() -> store(hostPaths).verified(module(ModuleSource.hostPath("/opt/lp_a.ko", "b".repeat(64))), RELEASE))

@@ -1,0 +1,6 @@
+package dev.livepatch.daemon.execute;
+
+/** The daemon's host state file cannot be read (corrupt, unreadable) or written. */
+public class StateFileException extends Exception {
+    public StateFileException(String message, Throwable cause) { super(message, cause); }
+}
