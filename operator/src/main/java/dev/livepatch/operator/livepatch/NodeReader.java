@@ -73,44 +73,67 @@ public final class NodeReader {
             return Optional.of(new NodeView(name, NodeState.CONFLICT, ready, last, null, Reasons.CONFLICT, b.message(), null));
         }
         List<NodeModule> entries = entriesOf(lp.getMetadata().getName(), nlp);
+        boolean busy = kernelBusy(nlp);
         if (!sameContent(entries, lp, modules)) {
-            return Optional.of(new NodeView(name, NodeState.PENDING, ready, last, null, null, null, null));
+            return Optional.of(new NodeView(name, NodeState.PENDING, ready, last, null, null, null, null, busy));
         }
         Long admitted = entries.stream().map(NodeModule::getLivePatchGeneration).filter(Objects::nonNull).max(Comparator.naturalOrder()).orElse(0L);
         if (!observedCurrentSpec(nlp)) {
-            return Optional.of(new NodeView(name, NodeState.IN_PROGRESS, ready, last, admitted, null, null, null));
+            return Optional.of(new NodeView(name, NodeState.IN_PROGRESS, ready, last, admitted, null, null, null, true));
         }
         Set<String> names = modules.stream().map(PatchModule::getName).collect(Collectors.toSet());
         List<ModuleStatus> statuses = nlp.getStatus().getModules().stream()
                 .filter(s -> lp.getMetadata().getName().equals(s.getLivePatch()) && names.contains(s.getName())).toList();
         Optional<ModuleStatus> failed = statuses.stream().filter(s -> s.getState() == ModuleState.Failed).findFirst();
         if (failed.isPresent()) {
-            return Optional.of(problem(name, NodeState.FAILED, ready, last, admitted, failed.get()));
+            return Optional.of(problem(name, NodeState.FAILED, ready, last, admitted, failed.get(), busy));
         }
         Optional<ModuleStatus> stalled = statuses.stream().filter(s -> s.getState() == ModuleState.Stalled).findFirst();
         if (stalled.isPresent()) {
-            return Optional.of(problem(name, NodeState.STALLED, ready, last, admitted, stalled.get()));
+            return Optional.of(problem(name, NodeState.STALLED, ready, last, admitted, stalled.get(), true));
         }
         boolean allEnabled = statuses.stream().filter(s -> s.getState() == ModuleState.Enabled).map(ModuleStatus::getName)
                 .collect(Collectors.toSet()).containsAll(names);
-        boolean updated = allEnabled && !kernelStillConverging(nlp);
-        return Optional.of(new NodeView(name, updated ? NodeState.UPDATED : NodeState.IN_PROGRESS, ready, last, admitted, null, null, null));
+        boolean updated = allEnabled && !busy;
+        return Optional.of(new NodeView(name, updated ? NodeState.UPDATED : NodeState.IN_PROGRESS, ready, last, admitted, null, null, null,
+                !updated));
     }
 
     /**
-     * The node's kernel is still in, or still owes, a transition: one is in flight, or a managed
-     * patch the spec no longer names is still enabled (the retirement after an upgrade's load).
-     * Such a node counts against maxConcurrent, which limits kernels in a transition, not loads.
+     * Kernel truth for the concurrency slot, whatever the spec now says: the node's kernel is in a
+     * transition; or it still owes one (a managed patch the spec no longer names is enabled: the
+     * retirement after an upgrade's load; or a module of the spec is neither Enabled nor Failed
+     * yet: a load, while another module may have failed); or its spec carries modules (or its
+     * kernel managed patches) and the daemon has not reported since that spec was written. A node
+     * of a silent daemon thus keeps its slot until the daemon reports an idle kernel.
      */
-    private static boolean kernelStillConverging(NodeLivePatch nlp) {
+    static boolean kernelBusy(NodeLivePatch nlp) {
+        if (nlp == null || nlp.getSpec() == null) {
+            return false;
+        }
+        List<NodeModule> wanted = nlp.getSpec().getModules();
         NodeLivePatchStatus status = nlp.getStatus();
+        if (status == null) {
+            return !wanted.isEmpty();
+        }
+        if (!observedCurrentSpec(nlp)) {
+            return !wanted.isEmpty() || status.getPatches().stream().anyMatch(p -> Boolean.TRUE.equals(p.getManaged()));
+        }
         if (status.getTransition() != null) {
             return true;
         }
-        Set<String> wanted = nlp.getSpec().getModules().stream().map(NodeModule::getName).collect(Collectors.toSet());
-        wanted.addAll(nlp.getSpec().getRetained());
-        return status.getPatches().stream()
-                .anyMatch(p -> Boolean.TRUE.equals(p.getManaged()) && Boolean.TRUE.equals(p.getEnabled()) && !wanted.contains(p.getName()));
+        Set<String> names = wanted.stream().map(NodeModule::getName).collect(Collectors.toSet());
+        names.addAll(nlp.getSpec().getRetained());
+        boolean owesRetirement = status.getPatches().stream()
+                .anyMatch(p -> Boolean.TRUE.equals(p.getManaged()) && Boolean.TRUE.equals(p.getEnabled()) && !names.contains(p.getName()));
+        return owesRetirement || wanted.stream().anyMatch(m -> owesLoad(m, status));
+    }
+
+    private static boolean owesLoad(NodeModule entry, NodeLivePatchStatus status) {
+        return status.getModules().stream()
+                .filter(s -> entry.getName().equals(s.getName()) && Objects.equals(entry.getLivePatch(), s.getLivePatch()))
+                .map(ModuleStatus::getState)
+                .noneMatch(s -> s == ModuleState.Enabled || s == ModuleState.Failed);
     }
 
     /**
@@ -123,7 +146,7 @@ public final class NodeReader {
         boolean ready = Targeting.isReady(node);
         Instant last = lastTransitionAt(nlp);
         if (!entriesOf(lp.getMetadata().getName(), nlp).isEmpty()) {
-            return Optional.of(new NodeView(name, NodeState.PENDING, ready, last, null, null, null, null));
+            return Optional.of(new NodeView(name, NodeState.PENDING, ready, last, null, null, null, null, kernelBusy(nlp)));
         }
         if (stillReported(lp, nlp)) {
             return Optional.of(new NodeView(name, NodeState.IN_PROGRESS, ready, last, lp.getMetadata().getGeneration(), null, null, null));
@@ -142,10 +165,10 @@ public final class NodeReader {
                 || s.getPatches().stream().filter(p -> !Boolean.FALSE.equals(p.getManaged())).map(KernelPatch::getName).anyMatch(names::contains);
     }
 
-    private static NodeView problem(String node, NodeState state, boolean ready, Instant last, Long admitted, ModuleStatus s) {
+    private static NodeView problem(String node, NodeState state, boolean ready, Instant last, Long admitted, ModuleStatus s, boolean busy) {
         String reason = s.getReason() != null ? s.getReason() : state == NodeState.FAILED ? "Failed" : "Stalled";
         String message = "module " + s.getName() + ": " + (s.getMessage() == null ? s.getState() : s.getMessage());
-        return new NodeView(node, state, ready, last, admitted, reason, message, s.getSince());
+        return new NodeView(node, state, ready, last, admitted, reason, message, s.getSince(), busy);
     }
 
     /** Entries equal, in order, to what the current spec would write, their generation aside. */

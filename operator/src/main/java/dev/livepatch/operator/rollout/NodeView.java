@@ -14,12 +14,25 @@ import java.util.Objects;
  * @param reason            why it is failed, stalled or conflicting (null otherwise)
  * @param message           human detail for {@code reason}
  * @param since             RFC 3339 time it entered that state, when known
+ * @param kernelBusy        the node's kernel is in a transition, owes one (a load or a retirement), or its spec was
+ *                          written and its daemon has not reported since: whatever its spec now says
  */
 public record NodeView(String name, NodeState state, boolean ready, Instant lastTransitionAt, Long admittedGeneration,
-                       String reason, String message, String since) {
+                       String reason, String message, String since, boolean kernelBusy) {
     public NodeView {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(state, "state");
+    }
+
+    /** A node whose kernel is busy exactly when its state says so (in progress, stalled). */
+    public NodeView(String name, NodeState state, boolean ready, Instant lastTransitionAt, Long admittedGeneration,
+                    String reason, String message, String since) {
+        this(name, state, ready, lastTransitionAt, admittedGeneration, reason, message, since, state.busy());
+    }
+
+    /** Occupies one of the rollout's concurrency slots: its kernel is busy, or it is (stuck) in a transition of this rollout. */
+    public boolean occupiesSlot() {
+        return kernelBusy || state.busy();
     }
 
     public static NodeView of(String name, NodeState state) {

@@ -22,7 +22,10 @@ import java.util.stream.Stream;
  * Until the canaries are done and the canary pause of their revision has been lifted, only canaries
  * are admitted. Nothing is admitted while paused or while failed plus stalled nodes exceed
  * maxFailedNodes. Otherwise at most {@code concurrency - busy} nodes, one per interval when the
- * interval is not zero, each ready and out of its cooldown.
+ * interval is not zero, each ready, out of its cooldown and with an idle kernel. {@code busy}
+ * counts the nodes whose kernel is busy whatever their state in this rollout (a pending node still
+ * in a transition for older content, a failed node still loading another module, a node whose
+ * daemon has not reported since its admission): a slot is kernel truth.
  */
 public final class Planner {
     public static final int MAX_FAILURES = 20;
@@ -49,10 +52,10 @@ public final class Planner {
         }
         List<NodeView> order = admissionOrder(nodes, canaries, canariesCleared, byName);
         Instant now = in.now();
-        List<NodeView> eligible = order.stream().filter(n -> n.ready() && !coolingDown(n, in)).toList();
-        Optional<Instant> cooldownEnd = order.stream().filter(n -> n.ready() && coolingDown(n, in))
+        List<NodeView> eligible = order.stream().filter(n -> n.ready() && !n.kernelBusy() && !coolingDown(n, in)).toList();
+        Optional<Instant> cooldownEnd = order.stream().filter(n -> n.ready() && !n.kernelBusy() && coolingDown(n, in))
                 .map(n -> n.lastTransitionAt().plus(in.policy().nodeCooldown())).min(Comparator.naturalOrder());
-        long busy = nodes.stream().filter(n -> n.state().busy()).count();
+        long busy = nodes.stream().filter(NodeView::occupiesSlot).count();
         int slots = (int) Math.max(0, pacing.concurrency() - busy);
         if (!pacing.interval().isZero()) {
             Instant intervalEnd = in.lastAdmission() == null ? now : in.lastAdmission().plus(pacing.interval());

@@ -13,6 +13,7 @@ import dev.livepatch.api.v1alpha1.Transition;
 import dev.livepatch.api.v1alpha1.TransitionDirection;
 import dev.livepatch.operator.conflict.ClaimResolver;
 import dev.livepatch.operator.rollout.NodeState;
+import dev.livepatch.operator.rollout.NodeView;
 import dev.livepatch.operator.testing.Fixtures;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -59,12 +60,82 @@ class NodeReaderTest {
         assertThat(stateOf(nlp)).isEqualTo(NodeState.UPDATED);
     }
 
+    @Test
+    void aNodeMidTransitionForContentTheSpecNoLongerNamesIsPendingAndBusy() {
+        NodeLivePatch nlp = admittedAndEnabled();
+        nlp.getStatus().setTransition(transition("lp_fix_fix"));
+        LivePatch edited = Fixtures.livePatch("fix", spec -> spec.getModules().get(0).getSource().setSha256(Fixtures.sha('b')));
+
+        NodeView v = viewOf(edited, nlp);
+        assertThat(v.state()).isEqualTo(NodeState.PENDING);
+        assertThat(v.kernelBusy()).isTrue();
+        assertThat(v.occupiesSlot()).isTrue();
+    }
+
+    @Test
+    void aFailedNodeStillLoadingAnotherModuleOccupiesASlot() {
+        LivePatch two = Fixtures.livePatch("fix", spec -> spec.getModules().add(Fixtures.module("lp_fix_other", 'c')));
+        NodeLivePatch nlp = admittedAndEnabled(two);
+        nlp.getStatus().getModules().set(0, new ModuleStatus("lp_fix_fix", "fix", ModuleState.Failed, "LoadFailed", "insmod failed", null));
+        nlp.getStatus().getModules().set(1, new ModuleStatus("lp_fix_other", "fix", ModuleState.Pending, null, null, null));
+
+        NodeView v = viewOf(two, nlp);
+        assertThat(v.state()).isEqualTo(NodeState.FAILED);
+        assertThat(v.kernelBusy()).isTrue();
+    }
+
+    @Test
+    void aFailedNodeWithAnIdleKernelFreesItsSlot() {
+        NodeLivePatch nlp = admittedAndEnabled();
+        nlp.getStatus().getModules().set(0, new ModuleStatus("lp_fix_fix", "fix", ModuleState.Failed, "LoadFailed", "insmod failed", null));
+        nlp.getStatus().getPatches().clear();
+
+        NodeView v = viewOf(lp, nlp);
+        assertThat(v.state()).isEqualTo(NodeState.FAILED);
+        assertThat(v.occupiesSlot()).isFalse();
+    }
+
+    @Test
+    void aNodeWhoseDaemonHasNotReportedSinceItsSpecWasWrittenIsBusyWhateverTheSpecNowSays() {
+        NodeLivePatch nlp = admittedAndEnabled();
+        nlp.getMetadata().setGeneration(4L); // written again; the daemon still reports generation 3
+        LivePatch edited = Fixtures.livePatch("fix", spec -> spec.getModules().get(0).getSource().setSha256(Fixtures.sha('b')));
+
+        assertThat(viewOf(edited, nlp).kernelBusy()).isTrue();
+        nlp.setStatus(null); // never reported at all
+        assertThat(viewOf(edited, nlp).kernelBusy()).isTrue();
+    }
+
+    @Test
+    void aPendingNodeWithAnIdleKernelIsFree() {
+        LivePatch edited = Fixtures.livePatch("fix", spec -> spec.getModules().get(0).getSource().setSha256(Fixtures.sha('b')));
+
+        NodeView v = viewOf(edited, admittedAndEnabled());
+        assertThat(v.state()).isEqualTo(NodeState.PENDING);
+        assertThat(v.occupiesSlot()).isFalse();
+    }
+
+    private NodeView viewOf(LivePatch livePatch, NodeLivePatch nlp) {
+        return NodeReader.forRollout(livePatch, node, nlp, new ClaimResolver.Outcome.Holds()).orElseThrow();
+    }
+
+    private static Transition transition(String patch) {
+        Transition t = new Transition();
+        t.setPatch(patch);
+        t.setDirection(TransitionDirection.Patching);
+        return t;
+    }
+
     private NodeState stateOf(NodeLivePatch nlp) {
         return NodeReader.forRollout(lp, node, nlp, new ClaimResolver.Outcome.Holds()).orElseThrow().state();
     }
 
     /** The node's spec carries the LivePatch's entries and its daemon reports them Enabled, at the current generation. */
     private NodeLivePatch admittedAndEnabled() {
+        return admittedAndEnabled(lp);
+    }
+
+    private NodeLivePatch admittedAndEnabled(LivePatch lp) {
         NodeLivePatch nlp = new NodeLivePatch();
         nlp.setMetadata(new ObjectMetaBuilder().withName("n1").withGeneration(3L).build());
         nlp.setSpec(new NodeLivePatchSpec(new ArrayList<>(NodeReader.desiredEntries(lp, node))));
