@@ -1,16 +1,19 @@
 package dev.livepatch.operator;
 
 import dev.livepatch.operator.config.OperatorConfig;
-import dev.livepatch.operator.livepatch.EventRecorder;
-import dev.livepatch.operator.livepatch.LivePatchReconciler;
-import dev.livepatch.operator.livepatch.LivePatchWriter;
-import dev.livepatch.operator.livepatch.RolloutService;
+import dev.livepatch.operator.controller.LivePatchController;
 import dev.livepatch.operator.metrics.HttpEndpoints;
 import dev.livepatch.operator.metrics.OperatorMetrics;
 import dev.livepatch.operator.nodes.NodeLivePatchJanitor;
 import dev.livepatch.operator.nodes.NodeLivePatchProvisioner;
-import dev.livepatch.operator.nodes.NodeSpecWriter;
+import dev.livepatch.operator.observer.Observer;
+import dev.livepatch.operator.reconciler.RolloutPlanner;
+import dev.livepatch.operator.reconciler.RolloutReconciler;
 import dev.livepatch.operator.rollout.Planner;
+import dev.livepatch.operator.write.EventRecorder;
+import dev.livepatch.operator.write.NodeSpecBatches;
+import dev.livepatch.operator.write.StatusWriter;
+import dev.livepatch.operator.write.Writes;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
@@ -25,7 +28,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Wires and starts the operator: the LivePatch reconciler, the NodeLivePatch provisioner and
  * janitor, leader election, metrics and probes. Tests start it against any client:
- * {@code try (var op = LivePatchOperator.start(client, OperatorConfig.forMockServer())) { ... }}.
+ * {@code try (var op = LivePatchOperator.start(client, config)) { ... }}; on an API server without
+ * server-side apply, with their own {@link Writes}.
  */
 public final class LivePatchOperator implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LivePatchOperator.class);
@@ -33,30 +37,32 @@ public final class LivePatchOperator implements AutoCloseable {
     private final Operator operator;
     private final HttpEndpoints http;
     private final PrometheusMeterRegistry registry;
-    private final NodeSpecWriter nodeWriter;
-    private final RolloutService service;
+    private final NodeSpecBatches nodeWriter;
+    private final RolloutReconciler reconciler;
+    private final EventRecorder events;
 
-    private LivePatchOperator(Operator operator, HttpEndpoints http, PrometheusMeterRegistry registry, NodeSpecWriter nodeWriter,
-                              RolloutService service) {
+    private LivePatchOperator(Operator operator, HttpEndpoints http, PrometheusMeterRegistry registry, NodeSpecBatches nodeWriter,
+                              RolloutReconciler reconciler, EventRecorder events) {
         this.operator = operator;
         this.http = http;
         this.registry = registry;
         this.nodeWriter = nodeWriter;
-        this.service = service;
+        this.reconciler = reconciler;
+        this.events = events;
     }
 
     public static LivePatchOperator start(KubernetesClient client, OperatorConfig config) {
-        return start(client, config, Clock.systemUTC());
+        return start(client, config, Clock.systemUTC(), Writes.serverSideApply(client, config.fieldManager()));
     }
 
-    public static LivePatchOperator start(KubernetesClient client, OperatorConfig config, Clock clock) {
+    public static LivePatchOperator start(KubernetesClient client, OperatorConfig config, Clock clock, Writes writes) {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         OperatorMetrics metrics = new OperatorMetrics(registry);
         Operator operator = new Operator(o -> {
             // Parsed resourceVersions let the cache of what this operator just wrote win over an older informer copy
             // whatever the order the write's response and its watch event arrive in: without it, a reconcile could
             // read a node spec from before its own last write and write it again (a 409 and a retry).
-            o.withKubernetesClient(client).withCloseClientOnStop(false).withUseSSAToPatchPrimaryResource(config.serverSideApply())
+            o.withKubernetesClient(client).withCloseClientOnStop(false).withUseSSAToPatchPrimaryResource(writes.josdkServerSideApply())
                     .withParseResourceVersions(true);
             if (config.leaderElection()) {
                 o.withLeaderElectionConfiguration(LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(config.leaseName())
@@ -64,13 +70,14 @@ public final class LivePatchOperator implements AutoCloseable {
                         .withExitOnStopLeading(config.exitOnLostLease()).build());
             }
         });
-        NodeSpecWriter nodeWriter = new NodeSpecWriter(client, config.fieldManager(), config.serverSideApply());
-        EventRecorder events = new EventRecorder(client, config.eventNamespace(), config.fieldManager(), clock);
-        LivePatchWriter lpWriter = new LivePatchWriter(client, config.fieldManager(), config.serverSideApply());
-        RolloutService service = new RolloutService(new Planner(config.pacing()), nodeWriter, lpWriter, events, metrics, clock, config.resync());
-        operator.register(new LivePatchReconciler(service, lpWriter, events, metrics, clock));
-        operator.register(new NodeLivePatchProvisioner(nodeWriter));
-        operator.register(new NodeLivePatchJanitor(client, nodeWriter));
+        NodeSpecBatches nodeWriter = new NodeSpecBatches(writes.nodeSpecs());
+        EventRecorder events = new EventRecorder(client, config.eventNamespace(), config.fieldManager(), clock, config.eventInterval());
+        StatusWriter status = new StatusWriter(writes.livePatches());
+        RolloutReconciler reconciler = new RolloutReconciler(new Observer(), new RolloutPlanner(new Planner(config.pacing()), config.resync()),
+                nodeWriter, status, events, metrics, clock);
+        operator.register(new LivePatchController(reconciler, status, events, metrics, clock));
+        operator.register(new NodeLivePatchProvisioner(writes.nodeSpecs()));
+        operator.register(new NodeLivePatchJanitor(client, writes.nodeSpecs()));
         HttpEndpoints http = null;
         try {
             if (config.httpPort() >= 0) {
@@ -80,9 +87,8 @@ public final class LivePatchOperator implements AutoCloseable {
             throw new UncheckedIOException("failed to listen on port " + config.httpPort() + " for metrics and probes", e);
         }
         operator.start();
-        LOG.info("started livepatch-operator ssa={} leaderElection={} identity={} httpPort={}", config.serverSideApply(),
-                config.leaderElection(), config.identity(), http == null ? "off" : http.port());
-        return new LivePatchOperator(operator, http, registry, nodeWriter, service);
+        LOG.info("started livepatch-operator leaderElection={} identity={} httpPort={}", config.leaderElection(), config.identity(), http == null ? "off" : http.port());
+        return new LivePatchOperator(operator, http, registry, nodeWriter, reconciler, events);
     }
 
     /** The HTTP port of /metrics and the probes, or -1 when disabled. */
@@ -96,8 +102,9 @@ public final class LivePatchOperator implements AutoCloseable {
 
     public void stop() {
         operator.stop();
-        service.close();
+        reconciler.close();
         nodeWriter.close();
+        events.close();
         if (http != null) {
             http.close();
         }

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.livepatch.api.v1alpha1.LivePatch;
 import dev.livepatch.operator.config.OperatorConfig;
+import dev.livepatch.operator.testing.MockServer;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
@@ -26,9 +27,9 @@ class OperatorEndpointsTest {
 
     @Test
     void servesProbesAndMetrics() throws Exception {
-        OperatorConfig config = OperatorConfig.fromEnv(Map.of("LIVEPATCH_SERVER_SIDE_APPLY", "false", "LIVEPATCH_LEADER_ELECTION", "false",
+        OperatorConfig config = OperatorConfig.fromEnv(Map.of("LIVEPATCH_LEADER_ELECTION", "false",
                 "LIVEPATCH_HTTP_PORT", "0"));
-        try (LivePatchOperator op = LivePatchOperator.start(client, config)) {
+        try (LivePatchOperator op = MockServer.start(client, config)) {
             client.resource(node("n1")).create();
             client.resource(livePatch("fix", s -> { })).create();
             HttpClient http = HttpClient.newHttpClient();
@@ -54,13 +55,13 @@ class OperatorEndpointsTest {
                 .always();
         client.namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder().withNewMetadata().withName("livepatch-system")
                 .endMetadata().build()).create();
-        Map<String, String> env = Map.of("LIVEPATCH_SERVER_SIDE_APPLY", "false", "LIVEPATCH_HTTP_PORT", "-1", "LIVEPATCH_EXIT_ON_LOST_LEASE", "false");
+        Map<String, String> env = Map.of("LIVEPATCH_HTTP_PORT", "-1", "LIVEPATCH_EXIT_ON_LOST_LEASE", "false");
         var first = new java.util.HashMap<>(env);
         first.put("LIVEPATCH_IDENTITY", "replica-a");
         var second = new java.util.HashMap<>(env);
         second.put("LIVEPATCH_IDENTITY", "replica-b");
-        try (LivePatchOperator a = LivePatchOperator.start(client, OperatorConfig.fromEnv(first));
-             LivePatchOperator b = LivePatchOperator.start(client, OperatorConfig.fromEnv(second))) {
+        try (LivePatchOperator a = MockServer.start(client, OperatorConfig.fromEnv(first));
+             LivePatchOperator b = MockServer.start(client, OperatorConfig.fromEnv(second))) {
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
                 Lease lease = client.leases().inNamespace("livepatch-system").withName("livepatch-operator").get();
                 assertThat(lease).isNotNull();

@@ -12,7 +12,7 @@ import dev.livepatch.e2e.cluster.ClusterTest;
 import dev.livepatch.e2e.cluster.ControlPlane;
 import dev.livepatch.e2e.fleet.FleetNode;
 import dev.livepatch.e2e.fleet.FleetSettings;
-import dev.livepatch.operator.livepatch.Reasons;
+import dev.livepatch.operator.rollout.Reasons;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -13,11 +13,10 @@ import java.util.function.Function;
  * and meaning ({@link Setting}); parsed strictly into an immutable snapshot. A bad value stops
  * the operator at start with a message naming the variable.
  */
-public record OperatorConfig(boolean serverSideApply, String fieldManager, boolean leaderElection, boolean exitOnLostLease, String leaseName, String leaseNamespace,
-                             String identity, String eventNamespace, int httpPort, Duration resync, PacingPolicy pacing) {
+public record OperatorConfig(String fieldManager, boolean leaderElection, boolean exitOnLostLease, String leaseName, String leaseNamespace,
+                             String identity, String eventNamespace, int httpPort, Duration resync, Duration eventInterval, PacingPolicy pacing) {
 
     public enum Setting {
-        SERVER_SIDE_APPLY("LIVEPATCH_SERVER_SIDE_APPLY", "true", "Write NodeLivePatch specs and LivePatch status by server-side apply; false only for the Fabric8 mock server"),
         FIELD_MANAGER("LIVEPATCH_FIELD_MANAGER", "livepatch-operator", "Field manager of what the operator writes"),
         LEADER_ELECTION("LIVEPATCH_LEADER_ELECTION", "true", "Elect one active replica through a Lease"),
         EXIT_ON_LOST_LEASE("LIVEPATCH_EXIT_ON_LOST_LEASE", "true", "Exit the process when leadership is lost (the pod restarts clean); false for embedding in tests"),
@@ -27,6 +26,7 @@ public record OperatorConfig(boolean serverSideApply, String fieldManager, boole
         EVENT_NAMESPACE("LIVEPATCH_EVENT_NAMESPACE", "default", "Namespace of the Events recorded on cluster-scoped LivePatches"),
         HTTP_PORT("LIVEPATCH_HTTP_PORT", "8080", "Port of /metrics, /healthz and /readyz; 0 picks a free port, -1 disables"),
         RESYNC("LIVEPATCH_RESYNC", "60s", "Longest time between two reconciles of a LivePatch"),
+        EVENT_INTERVAL("LIVEPATCH_EVENT_INTERVAL", "10s", "Shortest time between two writes of one aggregated Event (one per LivePatch and reason, with a count)"),
         SLOW_TRANSITION("LIVEPATCH_SLOW_TRANSITION", "30s", "A kernel transition longer than this slows the rollout down"),
         RECOVERY_TRANSITIONS("LIVEPATCH_RECOVERY_TRANSITIONS", "3", "Clean transitions after a trouble that restore the spec's pacing"),
         SLOWED_MIN_INTERVAL("LIVEPATCH_SLOWED_MIN_INTERVAL", "30s", "Interval a slowed rollout starts from when the spec's is shorter"),
@@ -56,7 +56,6 @@ public record OperatorConfig(boolean serverSideApply, String fieldManager, boole
         }
         String identity = v.get(Setting.IDENTITY).isEmpty() ? env.getOrDefault("HOSTNAME", "livepatch-operator-" + UUID.randomUUID()) : v.get(Setting.IDENTITY);
         return new OperatorConfig(
-                parse(v, Setting.SERVER_SIDE_APPLY, OperatorConfig::bool),
                 v.get(Setting.FIELD_MANAGER),
                 parse(v, Setting.LEADER_ELECTION, OperatorConfig::bool),
                 parse(v, Setting.EXIT_ON_LOST_LEASE, OperatorConfig::bool),
@@ -66,17 +65,12 @@ public record OperatorConfig(boolean serverSideApply, String fieldManager, boole
                 v.get(Setting.EVENT_NAMESPACE),
                 parse(v, Setting.HTTP_PORT, Integer::parseInt),
                 parse(v, Setting.RESYNC, KubeDuration::parseValid),
+                parse(v, Setting.EVENT_INTERVAL, KubeDuration::parseValid),
                 new PacingPolicy(parse(v, Setting.SLOW_TRANSITION, KubeDuration::parseValid),
                         parse(v, Setting.RECOVERY_TRANSITIONS, Integer::parseInt),
                         parse(v, Setting.SLOWED_MIN_INTERVAL, KubeDuration::parseValid),
                         parse(v, Setting.MAX_SLOWED_INTERVAL, KubeDuration::parseValid),
                         parse(v, Setting.STALL_MEMORY, KubeDuration::parseValid)));
-    }
-
-    /** For tests on the Fabric8 mock server: no server-side apply, no leader election, no HTTP port. */
-    public static OperatorConfig forMockServer() {
-        return fromEnv(Map.of(Setting.SERVER_SIDE_APPLY.env, "false", Setting.LEADER_ELECTION.env, "false", Setting.HTTP_PORT.env, "-1",
-                Setting.RESYNC.env, "5s"));
     }
 
     private static boolean bool(String s) {

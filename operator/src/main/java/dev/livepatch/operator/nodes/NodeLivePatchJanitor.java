@@ -2,6 +2,8 @@ package dev.livepatch.operator.nodes;
 
 import dev.livepatch.api.v1alpha1.KernelPatch;
 import dev.livepatch.api.v1alpha1.NodeLivePatch;
+import dev.livepatch.operator.write.NodeSpec;
+import dev.livepatch.operator.write.NodeSpecStore;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
@@ -36,9 +38,9 @@ public final class NodeLivePatchJanitor implements Reconciler<NodeLivePatch> {
     private static final Logger LOG = LoggerFactory.getLogger(NodeLivePatchJanitor.class);
 
     private final KubernetesClient client;
-    private final NodeSpecWriter writer;
+    private final NodeSpecStore writer;
 
-    public NodeLivePatchJanitor(KubernetesClient client, NodeSpecWriter writer) {
+    public NodeLivePatchJanitor(KubernetesClient client, NodeSpecStore writer) {
         this.client = client;
         this.writer = writer;
     }
@@ -78,7 +80,7 @@ public final class NodeLivePatchJanitor implements Reconciler<NodeLivePatch> {
             Set<String> reported = nlp.getStatus().getPatches().stream().map(KernelPatch::getName).collect(Collectors.toSet());
             List<String> still = retained.stream().filter(reported::contains).toList();
             if (still.size() != retained.size()) {
-                writer.write(node.get(), nlp, nlp.getSpec().getModules(), still);
+                writer.store(new NodeSpec(node.get(), nlp, nlp.getSpec().getModules(), still));
                 LOG.info("released retained patches no longer loaded node={} retained={}", name, still);
             }
         }

@@ -1,6 +1,8 @@
 package dev.livepatch.operator.nodes;
 
 import dev.livepatch.api.v1alpha1.NodeLivePatch;
+import dev.livepatch.operator.write.NodeSpec;
+import dev.livepatch.operator.write.NodeSpecStore;
 import io.fabric8.kubernetes.api.model.Node;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
@@ -31,9 +33,9 @@ import org.slf4j.LoggerFactory;
 public final class NodeLivePatchProvisioner implements Reconciler<Node> {
     private static final Logger LOG = LoggerFactory.getLogger(NodeLivePatchProvisioner.class);
 
-    private final NodeSpecWriter writer;
+    private final NodeSpecStore writer;
 
-    public NodeLivePatchProvisioner(NodeSpecWriter writer) {
+    public NodeLivePatchProvisioner(NodeSpecStore writer) {
         this.writer = writer;
     }
 
@@ -52,7 +54,7 @@ public final class NodeLivePatchProvisioner implements Reconciler<Node> {
     public UpdateControl<Node> reconcile(Node node, Context<Node> context) {
         if (Targeting.isLinux(node) && context.getSecondaryResource(NodeLivePatch.class).isEmpty()) {
             try {
-                writer.write(node, null, List.of(), List.of());
+                writer.store(new NodeSpec(node, null, List.of(), List.of()));
                 LOG.info("created NodeLivePatch node={}", node.getMetadata().getName());
             } catch (KubernetesClientException e) {
                 if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {

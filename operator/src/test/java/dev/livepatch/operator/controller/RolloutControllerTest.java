@@ -1,4 +1,4 @@
-package dev.livepatch.operator.livepatch;
+package dev.livepatch.operator.controller;
 
 import static dev.livepatch.operator.testing.Fixtures.KERNEL;
 import static dev.livepatch.operator.testing.Fixtures.OTHER_KERNEL;
@@ -13,7 +13,8 @@ import dev.livepatch.api.v1alpha1.LivePatchStatus;
 import dev.livepatch.api.v1alpha1.NodeLivePatch;
 import dev.livepatch.api.v1alpha1.NodeModule;
 import dev.livepatch.operator.LivePatchOperator;
-import dev.livepatch.operator.config.OperatorConfig;
+import dev.livepatch.operator.testing.MockServer;
+import dev.livepatch.operator.rollout.Reasons;
 import dev.livepatch.operator.testing.FakeDaemon;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Event;
@@ -39,7 +40,7 @@ class RolloutControllerTest {
     @BeforeEach
     void start() {
         daemon = new FakeDaemon(client);
-        operator = LivePatchOperator.start(client, OperatorConfig.forMockServer());
+        operator = MockServer.start(client);
     }
 
     @AfterEach
@@ -238,7 +239,7 @@ class RolloutControllerTest {
         awaitStatus("fix", st -> Integer.valueOf(1).equals(st.getInProgressNodes()));
         String admittedAt = status("fix").getPacing().getLastAdmissionTime();
         operator.stop();
-        operator = LivePatchOperator.start(client, OperatorConfig.forMockServer());
+        operator = MockServer.start(client);
         daemon.sync();
         awaitStatus("fix", st -> Integer.valueOf(1).equals(st.getUpdatedNodes()));
         assertThat(admitted("fix")).isEqualTo(1);

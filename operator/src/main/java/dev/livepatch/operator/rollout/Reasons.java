@@ -1,4 +1,4 @@
-package dev.livepatch.operator.livepatch;
+package dev.livepatch.operator.rollout;
 
 /** Condition and event reasons the operator writes on a LivePatch. */
 public final class Reasons {
@@ -16,6 +16,9 @@ public final class Reasons {
     public static final String NODES_UPDATED = "NodesUpdated";
     public static final String NODE_FAILED = "NodeFailed";
     public static final String NODE_STALLED = "NodeStalled";
+    /** An admitted node whose daemon reported no progress for rollout.progressDeadline. */
+    public static final String NODE_UNRESPONSIVE = "NodeUnresponsive";
+    public static final String RECONCILE_ERROR = "ReconcileError";
     public static final String SLOWED_DOWN = "SlowedDown";
     public static final String RELEASED = "Released";
     public static final String UNLOADED = "Unloaded";

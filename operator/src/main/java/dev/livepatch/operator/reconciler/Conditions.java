@@ -1,4 +1,4 @@
-package dev.livepatch.operator.livepatch;
+package dev.livepatch.operator.reconciler;
 
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;

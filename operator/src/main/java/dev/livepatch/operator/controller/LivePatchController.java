@@ -1,10 +1,16 @@
-package dev.livepatch.operator.livepatch;
+package dev.livepatch.operator.controller;
 
 import dev.livepatch.api.v1alpha1.LivePatch;
 import dev.livepatch.api.v1alpha1.NodeLivePatch;
 import dev.livepatch.operator.metrics.OperatorMetrics;
 import dev.livepatch.operator.nodes.NodeFactsChanged;
 import dev.livepatch.operator.nodes.PrunedStores;
+import dev.livepatch.operator.observer.Fleet;
+import dev.livepatch.operator.reconciler.RolloutReconciler;
+import dev.livepatch.operator.rollout.Reasons;
+import dev.livepatch.operator.write.EventNote;
+import dev.livepatch.operator.write.EventSink;
+import dev.livepatch.operator.write.StatusWriter;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -34,25 +40,25 @@ import org.slf4j.LoggerFactory;
  * The JOSDK entry for LivePatches, kept thin: it gathers the fleet from the informer caches (Nodes
  * and NodeLivePatches as secondary resources; any change of either may matter to every
  * LivePatch, so each event maps to all of them; Node updates only when {@link NodeFactsChanged})
- * and hands over to {@link RolloutService}. Events that arrive during a reconcile are coalesced by
+ * and hands over to the {@link RolloutReconciler}, which decides and acts. Events that arrive during a reconcile are coalesced by
  * JOSDK into one more reconcile, so a wave of node reports costs a few reconciles, not one each.
  * Deletion goes through the finalizer JOSDK adds because this is a {@link Cleaner}.
  */
-@ControllerConfiguration(name = LivePatchReconciler.NAME)
-public final class LivePatchReconciler implements Reconciler<LivePatch>, Cleaner<LivePatch> {
+@ControllerConfiguration(name = LivePatchController.NAME)
+public final class LivePatchController implements Reconciler<LivePatch>, Cleaner<LivePatch> {
     public static final String NAME = "livepatch";
-    private static final Logger LOG = LoggerFactory.getLogger(LivePatchReconciler.class);
+    private static final Logger LOG = LoggerFactory.getLogger(LivePatchController.class);
 
-    private final RolloutService service;
-    private final LivePatchWriter writer;
-    private final EventRecorder events;
+    private final RolloutReconciler reconciler;
+    private final StatusWriter writer;
+    private final EventSink events;
     private final OperatorMetrics metrics;
     private final Clock clock;
     private InformerEventSource<Node, LivePatch> nodes;
     private InformerEventSource<NodeLivePatch, LivePatch> nodeLivePatches;
 
-    public LivePatchReconciler(RolloutService service, LivePatchWriter writer, EventRecorder events, OperatorMetrics metrics, Clock clock) {
-        this.service = service;
+    public LivePatchController(RolloutReconciler reconciler, StatusWriter writer, EventSink events, OperatorMetrics metrics, Clock clock) {
+        this.reconciler = reconciler;
         this.writer = writer;
         this.events = events;
         this.metrics = metrics;
@@ -78,7 +84,7 @@ public final class LivePatchReconciler implements Reconciler<LivePatch>, Cleaner
     public UpdateControl<LivePatch> reconcile(LivePatch lp, Context<LivePatch> context) {
         Instant start = clock.instant();
         try {
-            Duration next = service.reconcile(writer.freshest(lp), fleet(context), this::written);
+            Duration next = reconciler.reconcile(writer.freshest(lp), fleet(context), this::written);
             return UpdateControl.<LivePatch>noUpdate().rescheduleAfter(next);
         } finally {
             metrics.reconciled(Duration.between(start, clock.instant()));
@@ -87,14 +93,17 @@ public final class LivePatchReconciler implements Reconciler<LivePatch>, Cleaner
 
     @Override
     public DeleteControl cleanup(LivePatch lp, Context<LivePatch> context) {
-        Optional<Duration> again = service.cleanup(writer.freshest(lp), fleet(context), this::written);
+        Optional<Duration> again = reconciler.cleanup(writer.freshest(lp), fleet(context), this::written);
         if (again.isEmpty()) {
             writer.forget(lp.getMetadata().getName());
         }
         return again.map(d -> DeleteControl.noFinalizerRemoval().rescheduleAfter(d)).orElseGet(DeleteControl::defaultDelete);
     }
 
-    /** Errors become a Warning event here, in one place; JOSDK retries. A 409 is a lost race, not news. */
+    /**
+     * Errors become a Warning event here, in one place; JOSDK retries. A 409 is a lost race, not
+     * news. A persistent error is one aggregated event whose count grows, not an event per retry.
+     */
     @Override
     public ErrorStatusUpdateControl<LivePatch> updateErrorStatus(LivePatch lp, Context<LivePatch> context, Exception e) {
         boolean conflict = e instanceof KubernetesClientException k && k.getCode() == 409;
@@ -102,7 +111,7 @@ public final class LivePatchReconciler implements Reconciler<LivePatch>, Cleaner
             LOG.debug("write conflict livepatch={}, retrying", lp.getMetadata().getName());
         } else {
             LOG.warn("failed to reconcile livepatch={}: {}", lp.getMetadata().getName(), e.toString(), e);
-            events.warning(lp, "ReconcileError", "failed to reconcile: " + e.getMessage() + "; will retry");
+            events.record(lp, EventNote.warning(Reasons.RECONCILE_ERROR, "failed to reconcile: " + e.getMessage() + "; will retry"));
         }
         return ErrorStatusUpdateControl.defaultErrorProcessing();
     }

@@ -1,4 +1,4 @@
-package dev.livepatch.operator.livepatch;
+package dev.livepatch.operator.observer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package dev.livepatch.operator.livepatch;
+package dev.livepatch.operator.reconciler;
 
 import dev.livepatch.api.v1alpha1.CanaryStatus;
 import dev.livepatch.api.v1alpha1.LivePatch;
@@ -8,7 +8,9 @@ import dev.livepatch.api.v1alpha1.NodeFailure;
 import dev.livepatch.api.v1alpha1.Pacing;
 import dev.livepatch.api.validation.Violation;
 import dev.livepatch.api.values.KubeDuration;
+import dev.livepatch.operator.observer.NodeReader;
 import dev.livepatch.operator.rollout.Counts;
+import dev.livepatch.operator.rollout.Reasons;
 import dev.livepatch.operator.rollout.Hold;
 import dev.livepatch.operator.rollout.Plan;
 import java.time.Instant;
@@ -16,7 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 
-/** The LivePatch status (DESIGN §3.1) from a plan: a pure function, written by LivePatchWriter. */
+/** The LivePatch status from a plan: a pure function. */
 final class StatusBuilder {
     private StatusBuilder() {}
 

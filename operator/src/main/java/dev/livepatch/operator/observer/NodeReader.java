@@ -1,4 +1,4 @@
-package dev.livepatch.operator.livepatch;
+package dev.livepatch.operator.observer;
 
 import dev.livepatch.api.v1alpha1.KernelPatch;
 import dev.livepatch.api.v1alpha1.LivePatch;
@@ -15,6 +15,7 @@ import dev.livepatch.operator.nodes.Targeting;
 import dev.livepatch.operator.rollout.NodeState;
 import dev.livepatch.operator.rollout.NodeView;
 import dev.livepatch.operator.rollout.TransitionSample;
+import dev.livepatch.operator.rollout.Reasons;
 import io.fabric8.kubernetes.api.model.Node;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -40,11 +41,13 @@ public final class NodeReader {
 
     /** The entries the LivePatch wants on this node at its current generation. */
     public static List<NodeModule> desiredEntries(LivePatch lp, Node node) {
-        return desiredEntries(lp, Targeting.modulesFor(lp.getSpec(), node), lp.getMetadata().getGeneration());
+        return desiredEntries(lp, Targeting.modulesFor(lp.getSpec(), node));
     }
 
-    private static List<NodeModule> desiredEntries(LivePatch lp, List<PatchModule> modules, Long generation) {
-        return modules.stream().map(m -> NodeModule.of(lp.getMetadata().getName(), generation, m, lp.getSpec().getRollout())).toList();
+    /** The entries of {@code modules} (the LivePatch's for this node) at the LivePatch's current generation. */
+    static List<NodeModule> desiredEntries(LivePatch lp, List<PatchModule> modules) {
+        return modules.stream().map(m -> NodeModule.of(lp.getMetadata().getName(), lp.getMetadata().getGeneration(), m, lp.getSpec().getRollout()))
+                .toList();
     }
 
     public static List<NodeModule> entriesOf(String livePatch, NodeLivePatch nlp) {
@@ -59,44 +62,48 @@ public final class NodeReader {
         if (!Targeting.selects(lp.getSpec(), node)) {
             return Optional.empty();
         }
+        return Optional.of(read(lp, node, nlp, claim, Targeting.modulesFor(lp.getSpec(), node)));
+    }
+
+    /** A node the LivePatch selects, whose modules for this node's kernel are {@code modules} (targeting done by the caller). */
+    static NodeView read(LivePatch lp, Node node, NodeLivePatch nlp, ClaimResolver.Outcome claim, List<PatchModule> modules) {
         String name = node.getMetadata().getName();
         boolean ready = Targeting.isReady(node);
         Instant last = lastTransitionAt(nlp);
-        List<PatchModule> modules = Targeting.modulesFor(lp.getSpec(), node);
         if (modules.isEmpty()) {
-            return Optional.of(new NodeView(name, NodeState.NOT_APPLICABLE, ready, last, null, null, null, null));
+            return new NodeView(name, NodeState.NOT_APPLICABLE, ready, last, null, null, null, null);
         }
         if (claim instanceof ClaimResolver.Outcome.Conflict c) {
-            return Optional.of(new NodeView(name, NodeState.CONFLICT, ready, last, null, Reasons.CONFLICT, c.message(), null));
+            return new NodeView(name, NodeState.CONFLICT, ready, last, null, Reasons.CONFLICT, c.message(), null);
         }
         if (claim instanceof ClaimResolver.Outcome.Blocked b) {
-            return Optional.of(new NodeView(name, NodeState.CONFLICT, ready, last, null, Reasons.CONFLICT, b.message(), null));
+            return new NodeView(name, NodeState.CONFLICT, ready, last, null, Reasons.CONFLICT, b.message(), null);
         }
         List<NodeModule> entries = entriesOf(lp.getMetadata().getName(), nlp);
         boolean busy = kernelBusy(nlp);
         if (!sameContent(entries, lp, modules)) {
-            return Optional.of(new NodeView(name, NodeState.PENDING, ready, last, null, null, null, null, busy));
+            return new NodeView(name, NodeState.PENDING, ready, last, null, null, null, null, busy);
         }
         Long admitted = entries.stream().map(NodeModule::getLivePatchGeneration).filter(Objects::nonNull).max(Comparator.naturalOrder()).orElse(0L);
         if (!observedCurrentSpec(nlp)) {
-            return Optional.of(new NodeView(name, NodeState.IN_PROGRESS, ready, last, admitted, null, null, null, true));
+            return new NodeView(name, NodeState.IN_PROGRESS, ready, last, admitted, null, null, null, true);
         }
         Set<String> names = modules.stream().map(PatchModule::getName).collect(Collectors.toSet());
         List<ModuleStatus> statuses = nlp.getStatus().getModules().stream()
                 .filter(s -> lp.getMetadata().getName().equals(s.getLivePatch()) && names.contains(s.getName())).toList();
         Optional<ModuleStatus> failed = statuses.stream().filter(s -> s.getState() == ModuleState.Failed).findFirst();
         if (failed.isPresent()) {
-            return Optional.of(problem(name, NodeState.FAILED, ready, last, admitted, failed.get(), busy));
+            return problem(name, NodeState.FAILED, ready, last, admitted, failed.get(), busy);
         }
         Optional<ModuleStatus> stalled = statuses.stream().filter(s -> s.getState() == ModuleState.Stalled).findFirst();
         if (stalled.isPresent()) {
-            return Optional.of(problem(name, NodeState.STALLED, ready, last, admitted, stalled.get(), true));
+            return problem(name, NodeState.STALLED, ready, last, admitted, stalled.get(), true);
         }
         boolean allEnabled = statuses.stream().filter(s -> s.getState() == ModuleState.Enabled).map(ModuleStatus::getName)
                 .collect(Collectors.toSet()).containsAll(names);
         boolean updated = allEnabled && !busy;
-        return Optional.of(new NodeView(name, updated ? NodeState.UPDATED : NodeState.IN_PROGRESS, ready, last, admitted, null, null, null,
-                !updated));
+        return new NodeView(name, updated ? NodeState.UPDATED : NodeState.IN_PROGRESS, ready, last, admitted, null, null, null,
+                !updated);
     }
 
     /**
@@ -213,7 +220,7 @@ public final class NodeReader {
                         t.getRcuStallWarnings() == null ? 0 : t.getRcuStallWarnings()));
     }
 
-    static Instant instant(String text) {
+    public static Instant instant(String text) {
         if (text == null) {
             return null;
         }

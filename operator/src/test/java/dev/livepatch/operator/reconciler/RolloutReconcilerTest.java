@@ -1,0 +1,179 @@
+package dev.livepatch.operator.reconciler;
+
+import static dev.livepatch.operator.testing.Fixtures.livePatch;
+import static dev.livepatch.operator.testing.Fixtures.node;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.livepatch.api.v1alpha1.KernelPatch;
+import dev.livepatch.api.v1alpha1.LivePatchPhase;
+import dev.livepatch.api.v1alpha1.ModuleState;
+import dev.livepatch.api.v1alpha1.ModuleStatus;
+import dev.livepatch.api.v1alpha1.NodeLivePatch;
+import dev.livepatch.api.v1alpha1.NodeLivePatchStatus;
+import dev.livepatch.api.v1alpha1.NodeModule;
+import dev.livepatch.api.v1alpha1.RemovalPolicy;
+import dev.livepatch.operator.metrics.OperatorMetrics;
+import dev.livepatch.operator.observer.Observer;
+import dev.livepatch.operator.rollout.PacingPolicy;
+import dev.livepatch.operator.rollout.Planner;
+import dev.livepatch.operator.rollout.Reasons;
+import dev.livepatch.operator.testing.InMemoryCluster;
+import dev.livepatch.operator.write.NodeSpecBatches;
+import dev.livepatch.operator.write.StatusWriter;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Observe → plan → act against in-memory objects: what the reconciler leaves in the objects and the events. */
+class RolloutReconcilerTest {
+    private final InMemoryCluster cluster = new InMemoryCluster();
+    private final NodeSpecBatches batches = new NodeSpecBatches(cluster);
+    private final RolloutReconciler reconciler = new RolloutReconciler(new Observer(),
+            new RolloutPlanner(new Planner(PacingPolicy.defaults()), Duration.ofSeconds(60)), batches, new StatusWriter(cluster), cluster,
+            new OperatorMetrics(new SimpleMeterRegistry()), Clock.fixed(Instant.parse("2026-05-01T12:00:00Z"), ZoneOffset.UTC));
+
+    @AfterEach
+    void close() {
+        reconciler.close();
+        batches.close();
+    }
+
+    @Test
+    void admitsUpToMaxConcurrentAndNoMoreWhileTheirKernelsAreBusy() {
+        nodes(4);
+        cluster.add(livePatch("fix", s -> s.getRollout().setMaxConcurrent(new IntOrString(2))));
+
+        reconcile("fix");
+        reconcile("fix");
+
+        assertThat(admitted("fix")).containsExactly("n0", "n1");
+        assertThat(cluster.livePatch("fix").getStatus().getInProgressNodes()).isEqualTo(2);
+        assertThat(cluster.reasons()).containsOnlyOnce(Reasons.ADMITTED);
+    }
+
+    @Test
+    void aFailedNodeIsOneEventNotOnePerReconcile() {
+        nodes(2);
+        cluster.add(livePatch("fix", s -> s.getRollout().setMaxFailedNodes(new IntOrString(1))));
+        reconcile("fix");
+        daemonReports("n0", ModuleState.Failed);
+        daemonReports("n1", ModuleState.Enabled);
+
+        reconcile("fix");
+        reconcile("fix");
+
+        assertThat(cluster.livePatch("fix").getStatus().getFailures()).singleElement().satisfies(f -> assertThat(f.getNode()).isEqualTo("n0"));
+        assertThat(cluster.reasons()).containsOnlyOnce(Reasons.NODE_FAILED);
+        assertThat(cluster.reasons()).containsOnlyOnce(Reasons.COMPLETE);
+    }
+
+    @Test
+    void releasesANodeTheSelectorNoLongerPicksAtOnce() {
+        nodes(2);
+        cluster.add(livePatch("fix", s -> { }));
+        reconcile("fix");
+        cluster.nodes.get("n1").getMetadata().getLabels().put("kubernetes.io/os", "windows");
+
+        reconcile("fix");
+
+        assertThat(admitted("fix")).containsExactly("n0");
+    }
+
+    @Test
+    void anInvalidSpecWritesItsStatusAndNoNodeAndTellsOnce() {
+        nodes(1);
+        cluster.add(livePatch("bad", s -> s.getModules().get(0).getSource().setSha256("nope")));
+
+        reconcile("bad");
+        reconcile("bad");
+
+        assertThat(cluster.livePatch("bad").getStatus().getPhase()).isEqualTo(LivePatchPhase.Invalid);
+        assertThat(cluster.specWrites.get()).isZero();
+        assertThat(cluster.reasons()).containsExactly(Reasons.INVALID);
+    }
+
+    @Test
+    void retainReleasesEveryNodeInOneCleanupThroughTheBatchWriter() {
+        nodes(5);
+        cluster.add(livePatch("fix", s -> s.setRemovalPolicy(RemovalPolicy.Retain)));
+        reconcile("fix");
+        long before = cluster.specWrites.get();
+
+        Optional<Duration> again = reconciler.cleanup(cluster.livePatch("fix"), cluster.fleet(), (b, a) -> { });
+
+        assertThat(again).isEmpty();
+        assertThat(cluster.specWrites.get() - before).isEqualTo(5);
+        assertThat(cluster.nodeLivePatches.values()).allSatisfy(n -> {
+            assertThat(n.getSpec().getModules()).isEmpty();
+            assertThat(n.getSpec().getRetained()).containsExactly("lp_fix_fix");
+        });
+        assertThat(cluster.reasons()).contains(Reasons.RELEASED);
+    }
+
+    @Test
+    void unloadRollsTheModulesOffWithTheRolloutsConcurrencyAndKeepsTheFinalizerUntilTheyAreGone() {
+        nodes(2);
+        cluster.add(livePatch("fix", s -> s.getRollout().setMaxConcurrent(new IntOrString(1))));
+        reconcile("fix");
+        daemonReports("n0", ModuleState.Enabled);
+        reconcile("fix");
+        daemonReports("n1", ModuleState.Enabled);
+
+        Optional<Duration> again = reconciler.cleanup(cluster.livePatch("fix"), cluster.fleet(), (b, a) -> { });
+
+        assertThat(again).isPresent();
+        assertThat(admitted("fix")).containsExactly("n1");
+        assertThat(cluster.reasons()).contains(Reasons.DELETING);
+    }
+
+    // --- helpers
+
+    private void nodes(int n) {
+        for (int i = 0; i < n; i++) {
+            cluster.add(node("n" + i));
+        }
+    }
+
+    private void reconcile(String name) {
+        reconciler.reconcile(cluster.livePatch(name), cluster.fleet(), (b, a) -> { });
+    }
+
+    private List<String> admitted(String lp) {
+        return cluster.nodeLivePatches.values().stream()
+                .filter(n -> n.getSpec().getModules().stream().anyMatch(m -> lp.equals(m.getLivePatch())))
+                .map(n -> n.getMetadata().getName()).sorted().toList();
+    }
+
+    /** The node's daemon reports every module of its spec in {@code state}, its kernel idle. */
+    private void daemonReports(String node, ModuleState state) {
+        cluster.report(node, nlp -> nlp.setStatus(status(nlp, state)));
+    }
+
+    static NodeLivePatchStatus status(NodeLivePatch nlp, ModuleState state) {
+        NodeLivePatchStatus s = new NodeLivePatchStatus();
+        s.setObservedGeneration(nlp.getMetadata().getGeneration());
+        List<ModuleStatus> modules = new ArrayList<>();
+        List<KernelPatch> patches = new ArrayList<>();
+        for (NodeModule m : nlp.getSpec().getModules()) {
+            modules.add(new ModuleStatus(m.getName(), m.getLivePatch(), state, state == ModuleState.Failed ? "LoadFailed" : null, null, null));
+            if (state == ModuleState.Enabled) {
+                KernelPatch p = new KernelPatch();
+                p.setName(m.getName());
+                p.setEnabled(true);
+                p.setManaged(true);
+                patches.add(p);
+            }
+        }
+        s.setModules(modules);
+        s.setPatches(patches);
+        return s;
+    }
+}
