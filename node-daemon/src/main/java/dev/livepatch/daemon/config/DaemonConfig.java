@@ -18,7 +18,7 @@ import java.util.function.Function;
 public record DaemonConfig(String nodeName, Path hostPrefix, Path moduleCacheDir, Path stateFile, Path kmsgPath,
                            Duration unloadGrace, Duration poll, Duration resync, int httpPort,
                            Duration fetchTimeout, int fetchAttempts, Duration fetchBackoff, long maxModuleBytes,
-                           String insmod, String rmmod) {
+                           Duration moduleCacheGrace) {
 
     /** A key: its default and what it is for. */
     public record Key(String env, String defaultValue, String description) {}
@@ -33,12 +33,11 @@ public record DaemonConfig(String nodeName, Path hostPrefix, Path moduleCacheDir
             new Key("POLL_INTERVAL", "500ms", "how often a transition in flight is looked at"),
             new Key("RESYNC_INTERVAL", "30s", "how often the kernel is checked against the spec without a spec change"),
             new Key("HTTP_PORT", "8080", "port of /healthz, /readyz and /metrics (0: none)"),
-            new Key("FETCH_TIMEOUT", "30s", "connect and request timeout of a module url"),
-            new Key("FETCH_ATTEMPTS", "4", "attempts in all for a module url (transport errors, 5xx, 429)"),
+            new Key("MODULE_CACHE_GRACE", "", "how long a cached module file no spec or record names is kept (empty: UNLOAD_GRACE)"),
+            new Key("FETCH_TIMEOUT", "30s", "connect timeout of a module url, and the most one whole GET (headers and body) may take"),
+            new Key("FETCH_ATTEMPTS", "2", "attempts in all for a module url within one pass (transport errors, timeouts, 408, 429, 5xx); later passes retry with backoff"),
             new Key("FETCH_BACKOFF", "1s", "first wait between url attempts; doubles"),
-            new Key("MAX_MODULE_BYTES", "67108864", "largest module file accepted"),
-            new Key("INSMOD", "insmod", "kmod's insmod (an argv[0], never run through a shell)"),
-            new Key("RMMOD", "rmmod", "kmod's rmmod"));
+            new Key("MAX_MODULE_BYTES", "67108864", "largest module file accepted"));
 
     private static Map<String, Key> keys(Key... keys) {
         Map<String, Key> m = new LinkedHashMap<>();
@@ -73,7 +72,7 @@ public record DaemonConfig(String nodeName, Path hostPrefix, Path moduleCacheDir
                 underHost(prefix, get.apply("STATE_FILE")), Path.of(get.apply("KMSG_PATH")), dur.apply("UNLOAD_GRACE"),
                 dur.apply("POLL_INTERVAL"), dur.apply("RESYNC_INTERVAL"), num.apply("HTTP_PORT").intValue(),
                 dur.apply("FETCH_TIMEOUT"), num.apply("FETCH_ATTEMPTS").intValue(), dur.apply("FETCH_BACKOFF"),
-                num.apply("MAX_MODULE_BYTES"), get.apply("INSMOD"), get.apply("RMMOD"));
+                num.apply("MAX_MODULE_BYTES"), get.apply("MODULE_CACHE_GRACE").isEmpty() ? dur.apply("UNLOAD_GRACE") : dur.apply("MODULE_CACHE_GRACE"));
         if (c.poll().isZero()) errors.add("POLL_INTERVAL must be more than 0");
         if (c.resync().isZero()) errors.add("RESYNC_INTERVAL must be more than 0");
         if (!errors.isEmpty()) throw new IllegalArgumentException("bad configuration: " + String.join("; ", errors));

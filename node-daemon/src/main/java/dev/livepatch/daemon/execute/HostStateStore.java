@@ -2,45 +2,64 @@ package dev.livepatch.daemon.execute;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.livepatch.daemon.files.DurableFiles;
 
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
-/** Reads and writes {@link HostState} as JSON, atomically (temp file + rename), so a crash never leaves half a file. */
+/**
+ * Reads and writes {@link HostState} as JSON. A write replaces the file whole and durably (temp
+ * file, fsync, rename, fsync of the directory), so a crash or power loss leaves the old records or
+ * the new ones, never half a file.
+ */
 public final class HostStateStore {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private final Path file;
+    private final DurableFiles files;
 
-    public HostStateStore(Path file) { this.file = file; }
+    public HostStateStore(Path file) { this(file, DurableFiles.SYNCED); }
+
+    public HostStateStore(Path file, DurableFiles files) {
+        this.file = file;
+        this.files = files;
+    }
 
     public Path file() { return file; }
 
-    /** The stored state; a fresh one when there is no file yet. An unreadable file is an error (never silently forgotten). */
+    /**
+     * The stored state; a fresh one only when there is no file yet. A file that cannot be read or is
+     * not whole JSON records (truncated, garbage, a directory in its place) is an error, never
+     * silently forgotten.
+     */
     public HostState load() throws StateFileException {
-        if (!Files.exists(file)) return new HostState();
+        byte[] bytes;
         try {
-            return JSON.readValue(file.toFile(), HostState.class);
+            bytes = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            return new HostState();
         } catch (IOException e) {
-            throw new StateFileException("failed to read daemon state " + file + ": " + e.getMessage()
-                    + "; move it aside to start over (loaded patches are then reported unmanaged)", e);
+            throw new StateFileException("failed to read daemon state " + file + ": " + e
+                    + "; nothing changed (fix or move it aside to start over: loaded patches are then reported unmanaged)", e);
+        }
+        try {
+            HostState state = JSON.readValue(bytes, HostState.class);
+            if (state == null) throw new IOException("the file holds no records (JSON null)");
+            return state;
+        } catch (IOException e) {
+            throw new StateFileException("failed to parse daemon state " + file + " (" + bytes.length + " bytes): "
+                    + e.getMessage().lines().findFirst().orElse("")
+                    + "; nothing changed (fix or move it aside to start over: loaded patches are then reported unmanaged)", e);
         }
     }
 
     public void save(HostState state) throws StateFileException {
         try {
             Files.createDirectories(file.getParent());
-            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            JSON.writeValue(tmp.toFile(), state);
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
+            files.replace(file, JSON.writeValueAsBytes(state), DurableFiles.OWNER_READ_WRITE);
         } catch (IOException e) {
-            throw new StateFileException("failed to write daemon state " + file + ": " + e.getMessage(), e);
+            throw new StateFileException("failed to write daemon state " + file + ": " + e + "; the previous records are kept", e);
         }
     }
 }

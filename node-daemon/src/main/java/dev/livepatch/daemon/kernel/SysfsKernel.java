@@ -22,7 +22,9 @@ import java.util.regex.Pattern;
  * in the pod, {@code /} in a VM, a temp dir in tests; DESIGN §5 rule 8).
  *
  * <p>Everything here races with the kernel: a patch directory vanishes when its unpatching (or a
- * replacement) completes, a task exits while we read it. A vanished file is "not there", never an error.
+ * replacement) completes, a task exits while we read it. A vanished file is "not there", never an
+ * error; a read that fails for any other reason (EACCES, EMFILE, a directory where a file belongs)
+ * is a {@link KernelException}, never taken for absence.
  */
 public final class SysfsKernel implements Kernel {
     private final Path root;
@@ -47,16 +49,23 @@ public final class SysfsKernel implements Kernel {
 
     /**
      * Probes the attributes of the first patch directory (or of none: a kernel with no patch loaded
-     * shows nothing, so the optional attributes read as absent until a patch is there).
+     * shows nothing, so the optional attributes read as absent until a patch is there). A listing
+     * that fails shows no patch here; {@link #patches()} reports the error.
      */
     @Override
     public KernelCapabilities capabilities() {
         boolean livepatch = Files.isDirectory(livepatchDir);
-        Optional<Path> any = listPatchDirs().stream().findFirst();
+        Optional<Path> any;
+        try {
+            any = listPatchDirs().stream().findFirst();
+        } catch (KernelException e) {
+            any = Optional.empty();
+        }
+        Optional<Path> first = any;
         return new KernelCapabilities(livepatch,
-                any.map(d -> Files.exists(d.resolve("replace"))).orElse(false),
-                any.map(d -> Files.exists(d.resolve("stack_order"))).orElse(false),
-                any.map(d -> Files.exists(d.resolve("replaceable"))).orElse(false));
+                first.map(d -> Files.exists(d.resolve("replace"))).orElse(false),
+                first.map(d -> Files.exists(d.resolve("stack_order"))).orElse(false),
+                first.map(d -> Files.exists(d.resolve("replaceable"))).orElse(false));
     }
 
     @Override
@@ -112,12 +121,12 @@ public final class SysfsKernel implements Kernel {
                 try (DirectoryStream<Path> tasks = Files.newDirectoryStream(proc.resolve("task"))) {
                     for (Path task : tasks) {
                         if (out.size() >= max) return out;
-                        Optional<String> state = read(task.resolve("patch_state"));
+                        Optional<String> state = readTask(task.resolve("patch_state"));
                         if (state.isEmpty()) continue;
                         int s = Integer.parseInt(state.get());
                         if (s == -1 || s == targetState) continue;
                         out.add(new BlockingTask(Integer.parseInt(task.getFileName().toString()),
-                                read(task.resolve("comm")).orElse("?"), topOfStack(task.resolve("stack"))));
+                                readTask(task.resolve("comm")).orElse("?"), topOfStack(task.resolve("stack"))));
                     }
                 } catch (IOException | NumberFormatException e) {
                     // the process exited while we listed it, or its dir is not what we expect: skip it
@@ -135,7 +144,7 @@ public final class SysfsKernel implements Kernel {
     /** The first frames of a task's kernel stack, without the {@code [<0>]} address prefix: {@code lp_busy_work+0x11/0x30 [lp_busy]}. */
     private List<String> topOfStack(Path stackFile) {
         List<String> frames = new ArrayList<>();
-        for (String line : read(stackFile).orElse("").split("\n")) {
+        for (String line : readTask(stackFile).orElse("").split("\n")) {
             if (line.isBlank()) continue;
             if (frames.size() >= BlockingTask.MAX_STACK_FRAMES) break;
             String frame = HIDDEN_ADDRESS.matcher(line.trim()).replaceFirst("");
@@ -151,33 +160,47 @@ public final class SysfsKernel implements Kernel {
         return livepatchDir.resolve(patch).resolve(attr);
     }
 
-    private List<Path> listPatchDirs() {
+    private List<Path> listPatchDirs() throws KernelException {
         List<Path> dirs = new ArrayList<>();
         try (DirectoryStream<Path> s = Files.newDirectoryStream(livepatchDir, Files::isDirectory)) {
             s.forEach(dirs::add);
+        } catch (NoSuchFileException e) {
+            return dirs; // no livepatch support: no patches
         } catch (IOException e) {
-            // no livepatch support, or the dir is gone: no patches
+            throw failed("list", livepatchDir, e);
         }
         dirs.sort(Comparator.comparing(p -> p.getFileName().toString()));
         return dirs;
     }
 
-    private static Optional<String> read(Path file) {
+    /** The file's trimmed content; empty when it does not exist (it vanished, or the kernel lacks it). */
+    private static Optional<String> read(Path file) throws KernelException {
         try {
             return Optional.of(Files.readString(file, StandardCharsets.US_ASCII).trim());
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
         } catch (IOException e) {
+            throw failed("read", file, e);
+        }
+    }
+
+    /** For the racy reads of other processes' files: any failure is "that task is gone". */
+    private static Optional<String> readTask(Path file) {
+        try {
+            return read(file);
+        } catch (KernelException e) {
             return Optional.empty();
         }
     }
 
     private static String readRequired(Path file) throws KernelException {
-        try {
-            return Files.readString(file, StandardCharsets.US_ASCII).trim();
-        } catch (NoSuchFileException e) {
-            throw new KernelException(Errno.ENOENT, "read " + file + ": no such file", e);
-        } catch (IOException e) {
-            throw new KernelException(Errno.fromMessage(e.getMessage()), "read " + file + ": " + e.getMessage(), e);
-        }
+        return read(file).orElseThrow(() -> new KernelException(Errno.ENOENT, "failed to read " + file + ": no such file"));
+    }
+
+    private static KernelException failed(String verb, Path file, IOException e) {
+        Errno errno = Errno.of(e);
+        String cause = e instanceof java.nio.file.FileSystemException f && f.getReason() != null ? f.getReason() : String.valueOf(e.getMessage());
+        return new KernelException(errno, "failed to " + verb + " " + file + ": " + cause + " (" + errno + "); nothing changed", e);
     }
 
     private static boolean parseBool(String s) { return s.equals("1") || s.equalsIgnoreCase("Y"); }

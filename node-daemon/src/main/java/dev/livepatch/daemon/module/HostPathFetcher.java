@@ -6,7 +6,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Reads {@code source.hostPath} from the host filesystem under the host root prefix. */
+/**
+ * Reads {@code source.hostPath} from the host filesystem under the host root prefix. A path the
+ * spec names wrongly is permanent; a file not there (yet) is retried: putting it there needs no new spec.
+ */
 public final class HostPathFetcher implements ModuleFetcher {
     private final Path hostRoot;
     private final long maxBytes;
@@ -23,12 +26,14 @@ public final class HostPathFetcher implements ModuleFetcher {
     public byte[] fetch(ModuleSource source) throws IOException {
         String p = source.getHostPath();
         if (!p.startsWith("/") || p.contains("\0") || p.matches(".*(^|/)\\.{1,2}(/|$).*")) {
-            throw new IOException("hostPath must be absolute without '.' or '..' segments");
+            throw FetchException.permanent("hostPath must be absolute without '.' or '..' segments");
         }
         Path file = hostRoot.resolve(p.substring(1)).normalize();
-        if (!file.startsWith(hostRoot.normalize())) throw new IOException("hostPath leaves the host root");
-        if (!Files.isRegularFile(file)) throw new IOException("no regular file at " + p + " on the host");
-        if (Files.size(file) > maxBytes) throw new IOException("file is larger than " + maxBytes + " bytes");
+        if (!file.startsWith(hostRoot.normalize())) throw FetchException.permanent("hostPath leaves the host root");
+        if (!Files.isRegularFile(file)) {
+            throw FetchException.retryable("no regular file at " + p + " on the host (put the module file there)");
+        }
+        if (Files.size(file) > maxBytes) throw FetchException.permanent("file is larger than " + maxBytes + " bytes (MAX_MODULE_BYTES)");
         return Files.readAllBytes(file);
     }
 

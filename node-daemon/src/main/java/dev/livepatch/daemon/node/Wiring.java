@@ -6,7 +6,8 @@ import dev.livepatch.daemon.execute.Converger;
 import dev.livepatch.daemon.execute.ExecutorSettings;
 import dev.livepatch.daemon.execute.HostStateStore;
 import dev.livepatch.daemon.kernel.KernelLog;
-import dev.livepatch.daemon.kernel.KmodLoader;
+import dev.livepatch.daemon.kernel.FinitModuleLoader;
+import dev.livepatch.daemon.kernel.NativeModuleFiles;
 import dev.livepatch.daemon.kernel.SysfsKernel;
 import dev.livepatch.daemon.metrics.DaemonMetrics;
 import dev.livepatch.daemon.module.CachingModuleStore;
@@ -31,9 +32,10 @@ public final class Wiring {
         CachingModuleStore store = new CachingModuleStore(c.moduleCacheDir(), List.of(
                 new UrlFetcher(c.fetchTimeout(), c.fetchAttempts(), c.fetchBackoff(), Sleeper.REAL, c.maxModuleBytes()),
                 new ConfigMapFetcher(client),
-                new HostPathFetcher(c.hostPrefix(), c.maxModuleBytes())));
+                new HostPathFetcher(c.hostPrefix(), c.maxModuleBytes())), new NativeModuleFiles(), c.moduleCacheGrace(), Clock.systemUTC(),
+                c.maxModuleBytes());
         ExecutorSettings settings = new ExecutorSettings(c.unloadGrace(), c.poll(), 5, Duration.ofSeconds(1), Duration.ofMinutes(10), 64);
-        return new Converger(new SysfsKernel(c.hostPrefix()), new KmodLoader(c.insmod(), c.rmmod()), store, kernelLog,
+        return new Converger(new SysfsKernel(c.hostPrefix()), new FinitModuleLoader(), store, kernelLog,
                 new HostStateStore(c.stateFile()), Clock.systemUTC(), Sleeper.REAL, settings, metrics, publisher);
     }
 }

@@ -1,5 +1,6 @@
 package dev.livepatch.daemon.sim;
 
+import dev.livepatch.daemon.files.DurableFiles;
 import dev.livepatch.daemon.kernel.AttributeWriter;
 import dev.livepatch.daemon.kernel.Errno;
 import dev.livepatch.daemon.kernel.KernelException;
@@ -11,6 +12,7 @@ import dev.livepatch.daemon.module.ModInfo;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -20,6 +22,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,6 +47,13 @@ import java.util.stream.Stream;
  *   <li>Atomic replace: when its transition completes, every other patch (where the kernel has the
  *       hybrid attribute: every other patch whose {@code replaceable} is 1) vanishes.</li>
  * </ul>
+ *
+ * <p>Files: each is written by temp file and rename in its directory, and only when its content
+ * changes, so a reader never sees half a file or a module's directory missing while it is loaded.
+ *
+ * <p>Faults: {@link #failNextInsmod} (the next load fails with an errno), {@link #setStuck} (a task
+ * that never leaves a patched function), {@link #refuseSignatures} (every load fails EKEYREJECTED,
+ * as under module signature enforcement with an unsigned module).
  *
  * <p>Time: no thread of its own. State moves on in {@link #advance()}, which every write and load
  * calls first; a test (or a fleet simulator, for many kernels from one scheduler) calls it after
@@ -100,6 +110,8 @@ public final class SimKernel implements AttributeWriter, ModuleLoader, KernelLog
     private final List<Task> tasks = new ArrayList<>();
     private final Deque<KmsgEvent> log = new ArrayDeque<>();
     private final Deque<Errno> insmodFailures = new ArrayDeque<>();
+    private final Map<Path, String> written = new HashMap<>();
+    private boolean refuseSignatures;
     private Patch transitionPatch;
     private int target;
     private Instant transitionStart;
@@ -151,8 +163,11 @@ public final class SimKernel implements AttributeWriter, ModuleLoader, KernelLog
         advance();
     }
 
-    /** The next insmod fails with this errno (e.g. EBUSY once, to check the retry). */
+    /** The next load fails with this errno (e.g. EBUSY once, to check the retry); calls queue up. */
     public synchronized void failNextInsmod(Errno errno) { insmodFailures.add(errno); }
+
+    /** While on, every load fails with EKEYREJECTED, as a kernel enforcing module signatures refuses an unsigned module. */
+    public synchronized void refuseSignatures(boolean on) { refuseSignatures = on; }
 
     /** Loads a patch the daemon knows nothing of ("another tool"); its transition completes at once. */
     public synchronized void loadForeign(String name, boolean replace) {
@@ -284,20 +299,18 @@ public final class SimKernel implements AttributeWriter, ModuleLoader, KernelLog
     @Override
     public synchronized void load(ModuleImage image) throws KernelException {
         advance();
-        Path moduleFile = image.file();
         ModInfo info;
         try {
             info = ModInfo.parse(image.bytes());
         } catch (IllegalArgumentException e) {
-            throw new KernelException(Errno.OTHER, "insmod: ERROR: could not insert module " + moduleFile + ": Invalid module format");
+            throw refused(image.file().getFileName().toString(), Errno.ENOEXEC);
         }
-        String name = info.get("name").orElseThrow(() -> new KernelException(Errno.OTHER, "insmod: module has no name"));
-        if (!insmodFailures.isEmpty()) {
-            Errno e = insmodFailures.removeFirst();
-            throw new KernelException(e, "insmod: ERROR: could not insert module " + moduleFile + ": " + e);
-        }
-        if (modules.containsKey(name)) throw new KernelException(Errno.EEXIST, "insmod: ERROR: could not insert module: File exists");
-        if (transitionPatch != null) throw new KernelException(Errno.EBUSY, "insmod: ERROR: could not insert module: Device or resource busy");
+        // the kernel names a module by the name built into it, never by its file
+        String name = info.get("name").orElseThrow(() -> refused(image.file().getFileName().toString(), Errno.ENOEXEC));
+        if (!insmodFailures.isEmpty()) throw refused(name, insmodFailures.removeFirst());
+        if (refuseSignatures) throw refused(name, Errno.EKEYREJECTED);
+        if (modules.containsKey(name)) throw refused(name, Errno.EEXIST);
+        if (transitionPatch != null) throw refused(name, Errno.EBUSY);
         modules.put(name, 1);
         Patch p = new Patch(name, "Y".equals(info.get(REPLACE_KEY).orElse("N")));
         patches.put(name, p);
@@ -308,11 +321,15 @@ public final class SimKernel implements AttributeWriter, ModuleLoader, KernelLog
         sync();
     }
 
+    private static KernelException refused(String module, Errno errno) {
+        return new KernelException(errno, "failed to load module " + module + ": " + errno.text());
+    }
+
     @Override
     public synchronized void unload(String moduleName) throws KernelException {
         advance();
-        if (!modules.containsKey(moduleName)) throw new KernelException(Errno.ENOENT, "rmmod: ERROR: Module " + moduleName + " is not currently loaded");
-        if (patches.containsKey(moduleName)) throw new KernelException(Errno.EAGAIN, "rmmod: ERROR: Module " + moduleName + " is in use");
+        if (!modules.containsKey(moduleName)) throw new KernelException(Errno.ENOENT, "failed to unload module " + moduleName + ": " + Errno.ENOENT.text());
+        if (patches.containsKey(moduleName)) throw new KernelException(Errno.EAGAIN, "failed to unload module " + moduleName + ": " + Errno.EAGAIN.text());
         modules.remove(moduleName);
         sync();
     }
@@ -323,7 +340,9 @@ public final class SimKernel implements AttributeWriter, ModuleLoader, KernelLog
         try {
             syncLivepatch();
             StringBuilder procModules = new StringBuilder();
-            deleteTree(root.resolve("sys/module"));
+            try (Stream<Path> dirs = Files.list(root.resolve("sys/module"))) {
+                for (Path d : dirs.toList()) if (!modules.containsKey(d.getFileName().toString())) deleteTree(d);
+            }
             for (Map.Entry<String, Integer> m : modules.entrySet()) {
                 procModules.append(m.getKey()).append(" 16384 ").append(m.getValue()).append(" - Live 0x0000000000000000 (OEK)\n");
                 write("sys/module/" + m.getKey() + "/refcnt", String.valueOf(m.getValue()));
@@ -361,16 +380,20 @@ public final class SimKernel implements AttributeWriter, ModuleLoader, KernelLog
     }
 
     private void write(String rel, String content) {
+        Path f = root.resolve(rel);
+        String text = content + (content.isEmpty() || content.endsWith("\n") ? "" : "\n");
+        if (text.equals(written.get(f))) return;
         try {
-            Path f = root.resolve(rel);
             Files.createDirectories(f.getParent());
-            Files.writeString(f, content + (content.isEmpty() || content.endsWith("\n") ? "" : "\n"));
+            DurableFiles.UNSYNCED.replace(f, text.getBytes(StandardCharsets.UTF_8), DurableFiles.EVERYONE_READ);
+            written.put(f, text);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    private static void deleteTree(Path dir) throws IOException {
+    private void deleteTree(Path dir) throws IOException {
+        written.keySet().removeIf(p -> p.startsWith(dir));
         if (!Files.exists(dir)) return;
         try (Stream<Path> s = Files.walk(dir)) {
             for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);

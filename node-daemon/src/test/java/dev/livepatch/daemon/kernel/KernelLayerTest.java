@@ -86,4 +86,36 @@ class KernelLayerTest {
         assertThat(reader.drain()).extracting(KmsgEvent::patch).containsExactly("new");
         assertThat(reader.drain()).isEmpty();
     }
+
+    @Test
+    void aReadThatFailsForAnyReasonButAbsenceIsAnErrorNeverAbsence() throws Exception {
+        file("proc/sys/kernel/osrelease", "6.1.0-56-amd64");
+        file("proc/modules", "lp_a 16384 1 - Live 0x0 (OEK)");
+        file("sys/kernel/livepatch/lp_a/transition", "0");
+        Files.createDirectories(root.resolve("sys/kernel/livepatch/lp_a/enabled")); // read(2) of a directory: EISDIR
+        SysfsKernel k = new SysfsKernel(root);
+        assertThatThrownBy(k::patches).isInstanceOfSatisfying(KernelException.class, e -> assertThat(e.errno()).isEqualTo(Errno.OTHER))
+                .hasMessageContaining("failed to read").hasMessageContaining("lp_a/enabled");
+
+        Files.createDirectories(root.resolve("sys/module/lp_a/refcnt"));
+        assertThatThrownBy(k::modules).isInstanceOf(KernelException.class).hasMessageContaining("lp_a/refcnt");
+
+        Files.delete(root.resolve("sys/module/lp_a/refcnt"));
+        assertThat(k.modules()).as("absent stays absent").containsEntry("lp_a", 0);
+        Files.delete(root.resolve("sys/kernel/livepatch/lp_a/enabled"));
+        assertThat(k.patches()).as("a patch dir caught vanishing").isEmpty();
+        Files.delete(root.resolve("proc/sys/kernel/osrelease"));
+        Files.createDirectories(root.resolve("proc/sys/kernel/osrelease"));
+        assertThatThrownBy(k::release).isInstanceOfSatisfying(KernelException.class, e -> assertThat(e.errno()).isNotEqualTo(Errno.ENOENT));
+    }
+
+    @Test
+    void ioErrorsMapToTheirErrno() {
+        assertThat(Errno.of(new java.nio.file.AccessDeniedException("/sys/x"))).isEqualTo(Errno.EACCES);
+        assertThat(Errno.of(new java.nio.file.FileSystemException("/sys/x", null, "Too many open files"))).isEqualTo(Errno.EMFILE);
+        assertThat(Errno.of(new java.nio.file.NoSuchFileException("/sys/x"))).isEqualTo(Errno.ENOENT);
+        assertThat(Errno.fromNumber(129)).isEqualTo(Errno.EKEYREJECTED);
+        assertThat(Errno.fromNumber(17).text()).isEqualTo("File exists");
+        assertThat(Errno.fromNumber(9999)).isEqualTo(Errno.OTHER);
+    }
 }

@@ -14,7 +14,13 @@ import org.junit.jupiter.api.io.TempDir;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Set;
+import dev.livepatch.daemon.kernel.ModuleFiles;
+import dev.livepatch.daemon.time.ManualClock;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -126,5 +132,153 @@ class CachingModuleStoreTest {
         assertThat(host.resolve("cache").resolve("b".repeat(64) + ".ko")).doesNotExist();
         assertThatThrownBy(() -> store(hostPaths).verified(module(ModuleSource.hostPath("/opt/lp_a.ko", CachingModuleStore.sha256(MODULE))), "6.12.1"))
                 .isInstanceOfSatisfying(ModuleException.class, e -> assertThat(e.reason()).isEqualTo(NodeReasons.VERMAGIC_MISMATCH));
+    }
+
+    private static NodeModule named(String name, byte[] content) {
+        NodeModule m = new NodeModule();
+        m.setName(name);
+        m.setSource(ModuleSource.hostPath("/opt/m.ko", CachingModuleStore.sha256(content)));
+        return m;
+    }
+
+    private ModuleFetcher hostFile(byte[] content) throws Exception {
+        Files.createDirectories(host.resolve("opt"));
+        Files.write(host.resolve("opt/m.ko"), content);
+        return new HostPathFetcher(host, 1 << 20);
+    }
+
+    @Test
+    void refusesAModuleBuiltUnderAnotherNameBeforeAnythingIsCached() throws Exception {
+        byte[] lpFix = ElfModules.livepatch("lp_fix", RELEASE, false);
+        ModuleFetcher files = hostFile(lpFix);
+        assertThatThrownBy(() -> store(files).verified(named("lp_fix_v2", lpFix), RELEASE))
+                .isInstanceOfSatisfying(ModuleException.class, e -> {
+                    assertThat(e.reason()).isEqualTo(NodeReasons.NAME_MISMATCH);
+                    assertThat(e.retryable()).isFalse();
+                })
+                .hasMessageContaining("'lp_fix'").hasMessageContaining("'lp_fix_v2'").hasMessageContaining("nothing loaded")
+                .hasMessageContaining("declare it as 'lp_fix'");
+        assertThat(host.resolve("cache")).doesNotExist();
+        // '-' and '_' are one character to the kernel
+        assertThat(store(files).verified(named("lp-fix", lpFix), RELEASE).name()).isEqualTo("lp_fix");
+        byte[] nameless = ElfModules.withModinfo(java.util.Map.of("livepatch", "Y", "vermagic", RELEASE + " SMP"));
+        assertThatThrownBy(() -> store(hostFile(nameless)).verified(named("lp_fix", nameless), RELEASE))
+                .isInstanceOfSatisfying(ModuleException.class, e -> assertThat(e.reason()).isEqualTo(NodeReasons.NAME_MISMATCH))
+                .hasMessageContaining("no modinfo name");
+    }
+
+    @Test
+    void theCacheDirIsOwnerOnlyAndItsFilesReadOnly() throws Exception {
+        store(hostFile(MODULE)).verified(named("lp_a", MODULE), RELEASE);
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(host.resolve("cache")))).isEqualTo("rwx------");
+        Path cached = host.resolve("cache").resolve(CachingModuleStore.sha256(MODULE) + ".ko");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(cached))).isEqualTo("r--------");
+        try (var entries = Files.list(host.resolve("cache"))) {
+            assertThat(entries).as("no temp file left").containsExactly(cached);
+        }
+    }
+
+    @Test
+    void pruneDeletesUnreferencedFilesOnceUnusedForTheGraceAndNeverAReferencedOne() throws Exception {
+        ManualClock clock = new ManualClock(Instant.parse("2026-01-01T00:00:00Z"));
+        byte[] other = ElfModules.livepatch("lp_b", RELEASE, false);
+        CachingModuleStore store = new CachingModuleStore(host.resolve("cache"), List.of(hostFile(MODULE)), ModuleFiles.PLAIN,
+                Duration.ofMinutes(5), clock, 1 << 20);
+        store.verified(named("lp_a", MODULE), RELEASE);
+        Path a = store.cacheFile(CachingModuleStore.sha256(MODULE));
+        Path b = store.cacheFile(CachingModuleStore.sha256(other));
+        Files.write(b, other);
+        Files.setLastModifiedTime(b, FileTime.from(clock.instant()));
+        Path leftover = host.resolve("cache/." + CachingModuleStore.sha256(other) + ".ko.123.tmp");
+        Files.write(leftover, other);
+        Files.setLastModifiedTime(leftover, FileTime.from(clock.instant()));
+
+        clock.advance(Duration.ofMinutes(4));
+        store.prune(Set.of());
+        assertThat(a).as("unreferenced, within the grace").exists();
+        assertThat(b).exists();
+
+        clock.advance(Duration.ofMinutes(2));
+        store.prune(Set.of(CachingModuleStore.sha256(MODULE)));
+        assertThat(a).as("referenced").exists();
+        assertThat(b).as("unreferenced past the grace").doesNotExist();
+        assertThat(leftover).doesNotExist();
+
+        clock.advance(Duration.ofHours(1));
+        store.verified(named("lp_a", MODULE), RELEASE); // a use restarts its grace
+        clock.advance(Duration.ofMinutes(1));
+        store.prune(Set.of());
+        assertThat(a).exists();
+    }
+
+    @Test
+    void fetchFailuresThatHealWithoutANewSpecAreRetryableBadContentIsNot() throws Exception {
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/", ex -> {
+            int status = Integer.parseInt(ex.getRequestURI().getPath().substring(1, 4));
+            ex.sendResponseHeaders(status, -1);
+            ex.close();
+        });
+        server.start();
+        try {
+            for (int status : new int[] {500, 503, 429, 408, 404, 403}) {
+                ModuleSource src = ModuleSource.url("http://127.0.0.1:" + server.getAddress().getPort() + "/" + status + ".ko",
+                        CachingModuleStore.sha256(MODULE));
+                src.setInsecure(true);
+                assertThatThrownBy(() -> store(urls()).verified(module(src), RELEASE)).as("HTTP %d", status)
+                        .isInstanceOfSatisfying(ModuleException.class, e -> assertThat(e.retryable()).as("HTTP %d", status).isTrue())
+                        .hasMessageContaining("HTTP " + status);
+            }
+            ModuleSource gone = ModuleSource.url("http://127.0.0.1:" + server.getAddress().getPort() + "/410.ko", CachingModuleStore.sha256(MODULE));
+            gone.setInsecure(true);
+            assertThatThrownBy(() -> store(urls()).verified(module(gone), RELEASE))
+                    .isInstanceOfSatisfying(ModuleException.class, e -> assertThat(e.retryable()).isFalse());
+        } finally {
+            server.stop(0);
+        }
+        ModuleSource refused = ModuleSource.url("http://127.0.0.1:1/lp_a.ko", CachingModuleStore.sha256(MODULE));
+        assertThatThrownBy(() -> store(urls()).verified(module(refused), RELEASE))
+                .isInstanceOfSatisfying(ModuleException.class, e -> assertThat(e.retryable()).as("http without insecure").isFalse());
+        ModuleSource closedPort = ModuleSource.url("http://127.0.0.1:1/lp_a.ko", CachingModuleStore.sha256(MODULE));
+        closedPort.setInsecure(true);
+        assertThatThrownBy(() -> store(urls()).verified(module(closedPort), RELEASE))
+                .isInstanceOfSatisfying(ModuleException.class, e -> assertThat(e.retryable()).as("connection refused").isTrue());
+        assertThatThrownBy(() -> store(new HostPathFetcher(host, 1 << 20)).verified(module(ModuleSource.hostPath("/opt/none.ko", "c".repeat(64))), RELEASE))
+                .isInstanceOfSatisfying(ModuleException.class, e -> assertThat(e.retryable()).as("hostPath not there yet").isTrue())
+                .hasMessageContaining("put the module file there");
+        ModuleFetcher files = hostFile(MODULE);
+        assertThatThrownBy(() -> store(files).verified(module(ModuleSource.hostPath("/opt/m.ko", "d".repeat(64))), RELEASE))
+                .isInstanceOfSatisfying(ModuleException.class, e -> assertThat(e.retryable()).as("checksum").isFalse());
+        assertThatThrownBy(() -> store(files).verified(named("lp_a", MODULE), "6.12.0"))
+                .isInstanceOfSatisfying(ModuleException.class, e -> assertThat(e.retryable()).as("vermagic").isFalse());
+        byte[] notLivepatch = ElfModules.withModinfo(java.util.Map.of("name", "lp_a", "vermagic", RELEASE));
+        assertThatThrownBy(() -> store(hostFile(notLivepatch)).verified(named("lp_a", notLivepatch), RELEASE))
+                .isInstanceOfSatisfying(ModuleException.class, e -> assertThat(e.retryable()).as("not a livepatch").isFalse());
+    }
+
+    @Test
+    void configMapReadsThatFailOnTheApiServerAreRetryable() throws Exception {
+        KubernetesMockServer server = new KubernetesMockServer(false);
+        server.init();
+        // no retries inside the client (its default backs off some 20 s on a 429 or 5xx): the classification is under test
+        try (KubernetesClient client = new io.fabric8.kubernetes.client.KubernetesClientBuilder().withConfig(
+                new io.fabric8.kubernetes.client.ConfigBuilder(server.createClient().getConfiguration()).withRequestRetryBackoffLimit(0).build()).build()) {
+            server.expect().get().withPath("/api/v1/namespaces/ns/configmaps/busy").andReturn(429, "{}").always();
+            server.expect().get().withPath("/api/v1/namespaces/ns/configmaps/broken").andReturn(500, "{}").always();
+            server.expect().get().withPath("/api/v1/namespaces/ns/configmaps/secret").andReturn(403, "{}").always();
+            server.expect().get().withPath("/api/v1/namespaces/ns/configmaps/empty")
+                    .andReturn(200, new ConfigMapBuilder().withNewMetadata().withName("empty").withNamespace("ns").endMetadata().build()).always();
+            for (String name : new String[] {"busy", "broken", "secret", "missing", "empty"}) {
+                ModuleSource src = ModuleSource.configMap("ns", name, "module.ko", CachingModuleStore.sha256(MODULE));
+                assertThatThrownBy(() -> store(new ConfigMapFetcher(client)).verified(module(src), RELEASE)).as(name)
+                        .isInstanceOfSatisfying(ModuleException.class, e -> assertThat(e.retryable()).as(name).isTrue());
+            }
+            assertThatThrownBy(() -> store(new ConfigMapFetcher(client)).verified(module(ModuleSource.configMap("ns", "missing", "module.ko",
+                    CachingModuleStore.sha256(MODULE))), RELEASE)).hasMessageContaining("not found (create it");
+            assertThatThrownBy(() -> store(new ConfigMapFetcher(client)).verified(module(ModuleSource.configMap("ns", "secret", "module.ko",
+                    CachingModuleStore.sha256(MODULE))), RELEASE)).hasMessageContaining("RBAC");
+        } finally {
+            server.destroy();
+        }
     }
 }
