@@ -18,6 +18,7 @@ import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.filter.OnUpdateFilter;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -27,8 +28,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Keeps NodeLivePatches tidy: deletes the one of a node that no longer exists (the garbage
  * collector does it by ownerReference where kube-controller-manager runs; this covers clusters and
- * tests without it), and drops a name from {@code spec.retained} once the daemon no longer
- * reports that patch (docs/node-contract.md). Only a NodeLivePatch update with names in
+ * tests without it), and drops a name from {@code spec.retained} once the daemon, having
+ * observed the spec that carries it, no longer reports that patch (docs/node-contract.md). Only a NodeLivePatch update with names in
  * {@code retained}, and a node's deletion, can call for either: other updates (two or more per node
  * per rollout) reconcile nothing.
  */
@@ -64,6 +65,22 @@ public final class NodeLivePatchJanitor implements Reconciler<NodeLivePatch> {
         }
     }
 
+    /**
+     * The retained names to keep: those the daemon still reports in {@code status.patches}; all of
+     * them until the daemon has observed the current spec (the one that carries them). A status
+     * from before a name was retained may not list a patch that is loading right then, and dropping
+     * the name would have the daemon retire what the user meant to keep.
+     */
+    static List<String> stillRetained(NodeLivePatch nlp) {
+        List<String> retained = nlp.getSpec() == null ? List.of() : nlp.getSpec().getRetained();
+        if (retained.isEmpty() || nlp.getStatus() == null
+                || !Objects.equals(nlp.getStatus().getObservedGeneration(), nlp.getMetadata().getGeneration())) {
+            return retained;
+        }
+        Set<String> reported = nlp.getStatus().getPatches().stream().map(KernelPatch::getName).collect(Collectors.toSet());
+        return retained.stream().filter(reported::contains).toList();
+    }
+
     @Override
     public UpdateControl<NodeLivePatch> reconcile(NodeLivePatch nlp, Context<NodeLivePatch> context) {
         String name = nlp.getMetadata().getName();
@@ -76,13 +93,10 @@ public final class NodeLivePatchJanitor implements Reconciler<NodeLivePatch> {
             return UpdateControl.noUpdate();
         }
         List<String> retained = nlp.getSpec() == null ? List.of() : nlp.getSpec().getRetained();
-        if (!retained.isEmpty() && nlp.getStatus() != null) {
-            Set<String> reported = nlp.getStatus().getPatches().stream().map(KernelPatch::getName).collect(Collectors.toSet());
-            List<String> still = retained.stream().filter(reported::contains).toList();
-            if (still.size() != retained.size()) {
-                writer.store(new NodeSpec(node.get(), nlp, nlp.getSpec().getModules(), still));
-                LOG.info("released retained patches no longer loaded node={} retained={}", name, still);
-            }
+        List<String> still = stillRetained(nlp);
+        if (still.size() != retained.size()) {
+            writer.store(new NodeSpec(node.get(), nlp, nlp.getSpec().getModules(), still));
+            LOG.info("released retained patches no longer loaded node={} retained={}", name, still);
         }
         return UpdateControl.noUpdate();
     }
