@@ -36,6 +36,7 @@ public class LivePatchStatus {
     private List<NodeFailure> failures = new ArrayList<>();
     private Pacing pacing;
     private CanaryStatus canary;
+    private RetryStatus retry;
 
     public Long getObservedGeneration() { return observedGeneration; }
     public void setObservedGeneration(Long observedGeneration) { this.observedGeneration = observedGeneration; }
@@ -67,4 +68,6 @@ public class LivePatchStatus {
     public void setPacing(Pacing pacing) { this.pacing = pacing; }
     public CanaryStatus getCanary() { return canary; }
     public void setCanary(CanaryStatus canary) { this.canary = canary; }
+    public RetryStatus getRetry() { return retry; }
+    public void setRetry(RetryStatus retry) { this.retry = retry; }
 }

@@ -8,6 +8,7 @@ import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.IntOrString;
 
@@ -43,6 +44,19 @@ public class RolloutSpec {
     @JsonPropertyDescription("A transition longer than this is stalled.")
     private String stallTimeout = "120s";
 
+    @Default("10m")
+    @Pattern(DURATION_PATTERN)
+    @ValidationRule(value = "duration(self) >= duration('1s') && duration(self) <= duration('24h')",
+            message = "progressDeadline must be between 1s and 24h", reason = "FieldValueInvalid")
+    @JsonPropertyDescription("An admitted node whose daemon reports no progress for this long is failed with reason NodeUnresponsive"
+            + " (counted against maxFailedNodes); it keeps its slot until its daemon reports an idle kernel.")
+    private String progressDeadline = "10m";
+
+    @Size(max = 253)
+    @JsonPropertyDescription("Set to a new value to admit the rollout's failed nodes again with the same modules"
+            + " (each node's daemon retries a failed module once its entry changes); any string, e.g. a date.")
+    private String retryFailed;
+
     @Default("Revert")
     @JsonPropertyDescription("On a stall: Revert reverses the transition and marks the node Failed; Wait keeps waiting.")
     private OnStall onStall = OnStall.Revert;
@@ -73,6 +87,10 @@ public class RolloutSpec {
     public void setNodeCooldown(String nodeCooldown) { this.nodeCooldown = nodeCooldown; }
     public String getStallTimeout() { return stallTimeout; }
     public void setStallTimeout(String stallTimeout) { this.stallTimeout = stallTimeout; }
+    public String getProgressDeadline() { return progressDeadline; }
+    public void setProgressDeadline(String progressDeadline) { this.progressDeadline = progressDeadline; }
+    public String getRetryFailed() { return retryFailed; }
+    public void setRetryFailed(String retryFailed) { this.retryFailed = retryFailed; }
     public OnStall getOnStall() { return onStall; }
     public void setOnStall(OnStall onStall) { this.onStall = onStall; }
     public IntOrString getMaxFailedNodes() { return maxFailedNodes; }

@@ -34,6 +34,8 @@ public final class LivePatchValidator {
     public static final int MAX_CANARY_NODES = 1000;
     private static final Duration MAX_DURATION = Duration.ofHours(24);
     private static final Duration MIN_STALL_TIMEOUT = Duration.ofSeconds(1);
+    private static final Duration MIN_PROGRESS_DEADLINE = Duration.ofSeconds(1);
+    static final int MAX_RETRY_TOKEN = 253;
 
     private static final Pattern NAME = Pattern.compile(PatchModule.NAME_PATTERN);
     private static final Pattern KERNEL_RELEASE = Pattern.compile(PatchModule.KERNEL_RELEASE_PATTERN);
@@ -203,6 +205,10 @@ public final class LivePatchValidator {
         validateDuration(r.getInterval(), Duration.ZERO, at + ".interval", out);
         validateDuration(r.getNodeCooldown(), Duration.ZERO, at + ".nodeCooldown", out);
         validateDuration(r.getStallTimeout(), MIN_STALL_TIMEOUT, at + ".stallTimeout", out);
+        validateDuration(r.getProgressDeadline(), MIN_PROGRESS_DEADLINE, at + ".progressDeadline", out);
+        if (r.getRetryFailed() != null && r.getRetryFailed().length() > MAX_RETRY_TOKEN) {
+            out.add(new Violation(at + ".retryFailed", "must be at most " + MAX_RETRY_TOKEN + " characters, got " + r.getRetryFailed().length()));
+        }
         if (r.getCanaryNodes() != null && (r.getCanaryNodes() < 0 || r.getCanaryNodes() > MAX_CANARY_NODES)) {
             out.add(new Violation(at + ".canaryNodes", "must be between 0 and " + MAX_CANARY_NODES + ", got " + r.getCanaryNodes()));
         }

@@ -71,7 +71,7 @@ class CrdSchemaClusterTest {
         assertThat(rollout).containsEntry("maxConcurrent", 1).containsEntry("interval", "30s")
                 .containsEntry("nodeCooldown", "60s").containsEntry("stallTimeout", "120s")
                 .containsEntry("onStall", "Revert").containsEntry("maxFailedNodes", 0)
-                .containsEntry("canaryNodes", 0).containsEntry("paused", false);
+                .containsEntry("canaryNodes", 0).containsEntry("paused", false).containsEntry("progressDeadline", "10m");
         assertThat(spec(created)).containsEntry("removalPolicy", "Unload");
         assertThat(map(modules(created).get(1))).containsEntry("atomicReplace", false);
     }
@@ -126,6 +126,10 @@ class CrdSchemaClusterTest {
                 bad("interval in words", s -> rollout(s).put("interval", "30 seconds"), "spec.rollout.interval"),
                 bad("interval over 24h", s -> rollout(s).put("interval", "25h"), "interval must be at most 24h"),
                 bad("stallTimeout 0s", s -> rollout(s).put("stallTimeout", "0s"), "stallTimeout must be between 1s and 24h"),
+                bad("progressDeadline 0s", s -> rollout(s).put("progressDeadline", "0s"), "progressDeadline must be between 1s and 24h"),
+                bad("progressDeadline 25h", s -> rollout(s).put("progressDeadline", "25h"), "progressDeadline must be between 1s and 24h"),
+                bad("progressDeadline in words", s -> rollout(s).put("progressDeadline", "ten minutes"), "spec.rollout.progressDeadline"),
+                bad("retryFailed over 253 characters", s -> rollout(s).put("retryFailed", "x".repeat(254)), "spec.rollout.retryFailed"),
                 bad("onStall unknown", s -> rollout(s).put("onStall", "Explode"), "supported values: \"Revert\", \"Wait\""),
                 bad("canaryNodes negative", s -> rollout(s).put("canaryNodes", -1), "spec.rollout.canaryNodes"),
                 bad("removalPolicy unknown", s -> s.put("removalPolicy", "Forget"), "supported values: \"Retain\", \"Unload\""));

@@ -9,6 +9,7 @@ import dev.livepatch.operator.rollout.NodeState;
 import dev.livepatch.operator.rollout.NodeView;
 import dev.livepatch.operator.rollout.TransitionSample;
 import io.fabric8.kubernetes.api.model.Node;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,9 +21,10 @@ import java.util.Optional;
  * node once (selector, then the modules for its kernel). Records only: it never writes.
  */
 public final class Observer {
+    private final ProgressClock progress = new ProgressClock();
 
-    /** A live LivePatch: the nodes it selects, and the nodes that must lose its entries. */
-    public Observation forRollout(LivePatch lp, Fleet fleet) {
+    /** A live LivePatch: the nodes it selects (with since when each has shown no progress), and the nodes that must lose its entries. */
+    public Observation forRollout(LivePatch lp, Fleet fleet, Instant now) {
         String name = lp.getMetadata().getName();
         List<NodeView> views = new ArrayList<>();
         List<TransitionSample> history = new ArrayList<>();
@@ -33,7 +35,7 @@ public final class Observer {
             boolean selected = Targeting.selects(lp.getSpec(), node);
             List<PatchModule> modules = selected ? Targeting.modulesFor(lp.getSpec(), node) : List.of();
             ClaimResolver.Outcome claim = selected ? fleet.claimsOn(node).getOrDefault(name, new ClaimResolver.Outcome.Holds()) : null;
-            NodeView view = selected ? NodeReader.read(lp, node, nlp, claim, modules) : null;
+            NodeView view = selected ? NodeReader.read(lp, node, nlp, claim, modules).withProgressAt(progress.since(nlp, now)) : null;
             if (view != null) {
                 views.add(view);
                 if (view.state().targeted()) {
@@ -47,7 +49,13 @@ public final class Observer {
                 release.add(node.getMetadata().getName());
             }
         }
+        progress.retain(nodes.keySet());
         return new Observation(lp, views, history, nodes, release, fleet.loadOrder());
+    }
+
+    /** Told about a NodeLivePatch this operator just stored: its no-progress clock starts at the write, not when the cache shows it. */
+    public void wrote(NodeLivePatch nlp, Instant at) {
+        progress.since(nlp, at);
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.livepatch.operator.reconciler;
 import dev.livepatch.api.v1alpha1.LivePatch;
 import dev.livepatch.api.v1alpha1.LivePatchPhase;
 import dev.livepatch.api.v1alpha1.LivePatchStatus;
+import dev.livepatch.api.v1alpha1.RetryStatus;
 import dev.livepatch.api.v1alpha1.RolloutSpec;
 import dev.livepatch.api.validation.LivePatchValidator;
 import dev.livepatch.api.validation.Violation;
@@ -51,16 +52,33 @@ public final class RolloutPlanner {
         String name = lp.getMetadata().getName();
         List<String> recordedCanaries = previous == null || previous.getCanary() == null ? List.of() : previous.getCanary().getNodes();
         Long pausedGeneration = previous == null || previous.getCanary() == null ? null : previous.getCanary().getPausedGeneration();
+        RetryStatus retry = retry(lp);
         Plan plan = planner.plan(new PlanInput(generation(lp), RolloutPolicy.from(lp.getSpec().getRollout()), o.views(), recordedCanaries,
-                pausedGeneration, StatusBuilder.lastAdmission(lp), o.history(), now, false));
+                pausedGeneration, StatusBuilder.lastAdmission(lp), o.history(), now, false, retry == null ? null : retry.getGeneration()));
         boolean pause = plan.hold() == Hold.CANARY_PAUSE && !lp.getSpec().getRollout().isPaused();
         LivePatchStatus status = StatusBuilder.rollout(lp, plan, plan.hold() == Hold.CANARY_PAUSE ? Long.valueOf(generation(lp)) : pausedGeneration, now);
+        status.setRetry(retry);
         List<NodeSpec> admissions = plan.admit().stream().map(n -> NodeSpecs.with(name, o.nodes().get(n), o.loadOrder())).toList();
         List<NodeSpec> releases = o.release().stream().map(n -> NodeSpecs.without(name, o.nodes().get(n), o.loadOrder())).toList();
         Duration requeue = plan.nextCheck().map(t -> Duration.between(now, t)).map(d -> d.compareTo(MIN_REQUEUE) < 0 ? MIN_REQUEUE : d)
                 .filter(d -> d.compareTo(resync) < 0).orElse(resync);
         return new RolloutPlan(plan, status, statusIsIntent(plan), pause, admissions, releases,
                 StatusEvents.rollout(lp, previous, status, plan, pause), Optional.of(requeue));
+    }
+
+    /**
+     * The retry of failed nodes in force: spec.rollout.retryFailed with the generation it was first
+     * seen at (recorded in status.retry); a new value starts a new retry at the current generation.
+     * Nodes failed on entries older than that generation are admitted again, once: their new
+     * entries carry a newer generation, which is what makes their daemons try the module again.
+     */
+    static RetryStatus retry(LivePatch lp) {
+        String token = lp.getSpec().getRollout() == null ? null : lp.getSpec().getRollout().getRetryFailed();
+        if (token == null) {
+            return null;
+        }
+        RetryStatus recorded = lp.getStatus() == null ? null : lp.getStatus().getRetry();
+        return recorded != null && token.equals(recorded.getToken()) ? recorded : new RetryStatus(token, generation(lp));
     }
 
     /**

@@ -14,6 +14,7 @@ import dev.livepatch.operator.write.NodeSpecBatches;
 import dev.livepatch.operator.write.StatusWriter;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -65,7 +66,8 @@ public final class RolloutReconciler implements AutoCloseable {
     /** Reconciles a live LivePatch; returns when to look again. */
     public Duration reconcile(LivePatch lp, Fleet fleet, NodeSpecBatches.Written written) {
         long began = System.nanoTime();
-        RolloutPlan plan = planner.rollout(observer.forRollout(lp, fleet), clock.instant());
+        Instant now = clock.instant();
+        RolloutPlan plan = planner.rollout(observer.forRollout(lp, fleet, now), now);
         long planned = System.nanoTime();
         carryOut(lp, plan, written);
         report(lp, plan, String.format("read+plan=%dms act=%dms", (planned - began) / 1_000_000, (System.nanoTime() - planned) / 1_000_000));
@@ -100,7 +102,11 @@ public final class RolloutReconciler implements AutoCloseable {
         int lost;
         try {
             List<NodeSpec> specs = Stream.concat(plan.admissions().stream(), plan.releases().stream()).toList();
-            lost = nodes.writeAll(specs, written);
+            Instant now = clock.instant();
+            lost = nodes.writeAll(specs, (before, after) -> {
+                observer.wrote(after, now);
+                written.written(before, after);
+            });
         } finally {
             join(statusWrite);
         }

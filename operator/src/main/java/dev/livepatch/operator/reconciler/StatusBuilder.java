@@ -130,6 +130,7 @@ final class StatusBuilder {
         s.setObservedGeneration(lp.getMetadata().getGeneration());
         if (lp.getStatus() != null) {
             s.setCanary(lp.getStatus().getCanary());
+            s.setRetry(lp.getStatus().getRetry());
         }
         return s;
     }

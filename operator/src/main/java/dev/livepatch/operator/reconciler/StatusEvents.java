@@ -43,6 +43,11 @@ final class StatusEvents {
                 events.add(EventNote.warning(failureReason(f, plan), "node " + f.getNode() + ": " + f.getReason() + ": " + f.getMessage()));
             }
         }
+        String retriedBefore = previous == null || previous.getRetry() == null ? null : previous.getRetry().getToken();
+        if (status.getRetry() != null && !status.getRetry().getToken().equals(retriedBefore)) {
+            events.add(EventNote.normal(Reasons.RETRYING_FAILED, "spec.rollout.retryFailed is '" + status.getRetry().getToken()
+                    + "': the nodes that failed before generation " + status.getRetry().getGeneration() + " are admitted again"));
+        }
         String slowedBefore = previous == null || previous.getPacing() == null ? null : previous.getPacing().getReason();
         if (plan.pacing().slowed() && slowedBefore == null) {
             events.add(EventNote.warning(Reasons.SLOWED_DOWN, plan.pacing().reason()));

@@ -15,8 +15,14 @@ import java.util.List;
  * @param history                the selected nodes' lastTransitions
  * @param now                    the clock
  * @param unload                 rolling the modules off (deletion, removalPolicy Unload): no canaries
+ * @param retryGeneration        nodes failed on entries older than this generation are pending again (spec.rollout.retryFailed); null: none
  */
 public record PlanInput(long generation, RolloutPolicy policy, List<NodeView> nodes, List<String> recordedCanaries,
                         Long canaryPausedGeneration, Instant lastAdmission, List<TransitionSample> history, Instant now,
-                        boolean unload) {
+                        boolean unload, Long retryGeneration) {
+
+    public PlanInput(long generation, RolloutPolicy policy, List<NodeView> nodes, List<String> recordedCanaries,
+                     Long canaryPausedGeneration, Instant lastAdmission, List<TransitionSample> history, Instant now, boolean unload) {
+        this(generation, policy, nodes, recordedCanaries, canaryPausedGeneration, lastAdmission, history, now, unload, null);
+    }
 }

@@ -37,7 +37,7 @@ public final class Planner {
     }
 
     public Plan plan(PlanInput in) {
-        Map<String, NodeView> byName = in.nodes().stream()
+        Map<String, NodeView> byName = in.nodes().stream().map(n -> judged(n, in))
                 .collect(Collectors.toMap(NodeView::name, Function.identity(), (a, b) -> a.name().compareTo(b.name()) <= 0 ? a : b));
         List<NodeView> nodes = byName.values().stream().sorted(Comparator.comparing(NodeView::name)).toList();
         Counts counts = Counts.of(nodes);
@@ -48,7 +48,7 @@ public final class Planner {
         Hold hold = hold(in, counts, budget, canaries, canariesCleared, byName);
         List<NodeView> failures = failures(nodes);
         if (hold != Hold.NONE) {
-            return new Plan(List.of(), counts, pacing, canaries, hold, budget, failures, Optional.empty(), canariesCleared);
+            return new Plan(List.of(), counts, pacing, canaries, hold, budget, failures, deadlineEnd(nodes, in), canariesCleared);
         }
         List<NodeView> order = admissionOrder(nodes, canaries, canariesCleared, byName);
         Instant now = in.now();
@@ -61,13 +61,41 @@ public final class Planner {
             Instant intervalEnd = in.lastAdmission() == null ? now : in.lastAdmission().plus(pacing.interval());
             if (now.isBefore(intervalEnd)) {
                 Optional<Instant> next = order.isEmpty() ? Optional.empty() : Optional.of(intervalEnd);
-                return new Plan(List.of(), counts, pacing, canaries, hold, budget, failures, next, canariesCleared);
+                return new Plan(List.of(), counts, pacing, canaries, hold, budget, failures, earliest(next, deadlineEnd(nodes, in)),
+                        canariesCleared);
             }
             slots = Math.min(slots, 1);
         }
         List<String> admit = eligible.stream().limit(slots).map(NodeView::name).toList();
-        return new Plan(admit, counts, pacing, canaries, hold, budget, failures, admit.isEmpty() ? cooldownEnd : Optional.empty(),
-                canariesCleared);
+        Optional<Instant> next = admit.isEmpty() ? cooldownEnd : Optional.empty();
+        return new Plan(admit, counts, pacing, canaries, hold, budget, failures, earliest(next, deadlineEnd(nodes, in)), canariesCleared);
+    }
+
+    /**
+     * The node as this rollout counts it: failed (NodeUnresponsive) when it waits on a daemon that
+     * made no progress for progressDeadline; pending again when it failed on entries older than a
+     * retry (spec.rollout.retryFailed). Not while unloading: deletion waits for every daemon.
+     */
+    private static NodeView judged(NodeView n, PlanInput in) {
+        if (in.unload()) {
+            return n;
+        }
+        if (n.awaitingDaemon() && n.progressAt() != null && !in.now().isBefore(n.progressAt().plus(in.policy().progressDeadline()))) {
+            return n.unresponsive(Reasons.NODE_UNRESPONSIVE, in.policy().progressDeadline());
+        }
+        boolean retried = n.state() == NodeState.FAILED && in.retryGeneration() != null && n.admittedGeneration() != null
+                && n.admittedGeneration() < in.retryGeneration();
+        return retried ? n.pendingAgain() : n;
+    }
+
+    /** When the first node waiting on its daemon runs out of progressDeadline. */
+    private static Optional<Instant> deadlineEnd(List<NodeView> nodes, PlanInput in) {
+        return in.unload() ? Optional.empty() : nodes.stream().filter(n -> n.awaitingDaemon() && n.progressAt() != null)
+                .map(n -> n.progressAt().plus(in.policy().progressDeadline())).min(Comparator.naturalOrder());
+    }
+
+    private static Optional<Instant> earliest(Optional<Instant> a, Optional<Instant> b) {
+        return a.isEmpty() ? b : b.isEmpty() ? a : Optional.of(a.get().isBefore(b.get()) ? a.get() : b.get());
     }
 
     /** The recorded canaries still targeted; if none are recorded, the first canaryNodes targeted nodes by name. */

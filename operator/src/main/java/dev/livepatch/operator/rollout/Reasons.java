@@ -18,6 +18,7 @@ public final class Reasons {
     public static final String NODE_STALLED = "NodeStalled";
     /** An admitted node whose daemon reported no progress for rollout.progressDeadline. */
     public static final String NODE_UNRESPONSIVE = "NodeUnresponsive";
+    public static final String RETRYING_FAILED = "RetryingFailed";
     public static final String RECONCILE_ERROR = "ReconcileError";
     public static final String SLOWED_DOWN = "SlowedDown";
     public static final String RELEASED = "Released";

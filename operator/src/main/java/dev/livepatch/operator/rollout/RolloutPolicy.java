@@ -8,9 +8,17 @@ import java.time.Duration;
 
 /**
  * A LivePatch's {@code spec.rollout}, parsed. Build it only from a spec that passed validation.
+ *
+ * @param progressDeadline an admitted node with no status progress this long is failed (NodeUnresponsive)
  */
 public record RolloutPolicy(IntOrPercent maxConcurrent, Duration interval, Duration nodeCooldown, IntOrPercent maxFailedNodes,
-                            int canaryNodes, boolean paused) {
+                            int canaryNodes, boolean paused, Duration progressDeadline) {
+    public static final Duration DEFAULT_PROGRESS_DEADLINE = Duration.ofMinutes(10);
+
+    public RolloutPolicy(IntOrPercent maxConcurrent, Duration interval, Duration nodeCooldown, IntOrPercent maxFailedNodes,
+                         int canaryNodes, boolean paused) {
+        this(maxConcurrent, interval, nodeCooldown, maxFailedNodes, canaryNodes, paused, DEFAULT_PROGRESS_DEADLINE);
+    }
 
     public static RolloutPolicy from(RolloutSpec spec) {
         RolloutSpec r = spec == null ? new RolloutSpec() : spec;
@@ -20,7 +28,8 @@ public record RolloutPolicy(IntOrPercent maxConcurrent, Duration interval, Durat
                 duration(r.getNodeCooldown(), "60s"),
                 parseCount(r.getMaxFailedNodes(), 0),
                 r.getCanaryNodes() == null ? 0 : r.getCanaryNodes(),
-                r.isPaused());
+                r.isPaused(),
+                duration(r.getProgressDeadline(), "10m"));
     }
 
     /** At least one node may be in progress, whatever the percentage rounds to. */

@@ -5,6 +5,7 @@ import static dev.livepatch.operator.testing.Fixtures.node;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.livepatch.api.v1alpha1.KernelPatch;
+import dev.livepatch.api.v1alpha1.LivePatch;
 import dev.livepatch.api.v1alpha1.LivePatchPhase;
 import dev.livepatch.api.v1alpha1.ModuleState;
 import dev.livepatch.api.v1alpha1.ModuleStatus;
@@ -18,14 +19,13 @@ import dev.livepatch.operator.rollout.PacingPolicy;
 import dev.livepatch.operator.rollout.Planner;
 import dev.livepatch.operator.rollout.Reasons;
 import dev.livepatch.operator.testing.InMemoryCluster;
+import dev.livepatch.operator.testing.TestClock;
 import dev.livepatch.operator.write.NodeSpecBatches;
 import dev.livepatch.operator.write.StatusWriter;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -36,9 +36,10 @@ import org.junit.jupiter.api.Test;
 class RolloutReconcilerTest {
     private final InMemoryCluster cluster = new InMemoryCluster();
     private final NodeSpecBatches batches = new NodeSpecBatches(cluster);
+    private final TestClock clock = new TestClock(Instant.parse("2026-05-01T12:00:00Z"));
     private final RolloutReconciler reconciler = new RolloutReconciler(new Observer(),
             new RolloutPlanner(new Planner(PacingPolicy.defaults()), Duration.ofSeconds(60)), batches, new StatusWriter(cluster), cluster,
-            new OperatorMetrics(new SimpleMeterRegistry()), Clock.fixed(Instant.parse("2026-05-01T12:00:00Z"), ZoneOffset.UTC));
+            new OperatorMetrics(new SimpleMeterRegistry()), clock);
 
     @AfterEach
     void close() {
@@ -132,6 +133,64 @@ class RolloutReconcilerTest {
         assertThat(again).isPresent();
         assertThat(admitted("fix")).containsExactly("n1");
         assertThat(cluster.reasons()).contains(Reasons.DELETING);
+    }
+
+    @Test
+    void anAdmittedNodeWhoseDaemonIsSilentForTheProgressDeadlineIsFailedUnresponsiveAndKeepsItsSlot() {
+        nodes(2);
+        cluster.add(livePatch("fix", s -> {
+            s.getRollout().setMaxConcurrent(new IntOrString(1));
+            s.getRollout().setMaxFailedNodes(new IntOrString(1));
+            s.getRollout().setProgressDeadline("5m");
+        }));
+        reconcile("fix");
+        clock.advance(Duration.ofMinutes(4));
+        reconcile("fix");
+        assertThat(cluster.livePatch("fix").getStatus().getFailures()).isEmpty();
+
+        clock.advance(Duration.ofMinutes(1));
+        reconcile("fix");
+
+        assertThat(cluster.livePatch("fix").getStatus().getFailures()).singleElement().satisfies(f -> {
+            assertThat(f.getNode()).isEqualTo("n0");
+            assertThat(f.getReason()).isEqualTo(Reasons.NODE_UNRESPONSIVE);
+        });
+        assertThat(cluster.livePatch("fix").getStatus().getFailedNodes()).isEqualTo(1);
+        assertThat(cluster.reasons()).containsOnlyOnce(Reasons.NODE_UNRESPONSIVE);
+        assertThat(admitted("fix")).containsExactly("n0"); // its slot stays taken
+
+        daemonReports("n0", ModuleState.Enabled); // the daemon is back with an idle kernel
+        reconcile("fix");
+        assertThat(cluster.livePatch("fix").getStatus().getFailures()).isEmpty();
+        assertThat(admitted("fix")).containsExactly("n0", "n1");
+    }
+
+    @Test
+    void aNewRetryFailedValueAdmitsTheFailedNodesAgainWithANewerGenerationOnce() {
+        nodes(2);
+        cluster.add(livePatch("fix", s -> s.getRollout().setMaxFailedNodes(new IntOrString(1))));
+        reconcile("fix");
+        daemonReports("n0", ModuleState.Failed);
+        daemonReports("n1", ModuleState.Enabled);
+        reconcile("fix");
+        long writes = cluster.specWrites.get();
+
+        LivePatch lp = cluster.livePatches.get("fix");
+        lp.getSpec().getRollout().setRetryFailed("2026-05-01");
+        lp.getMetadata().setGeneration(2L);
+        reconcile("fix");
+
+        assertThat(cluster.specWrites.get() - writes).isEqualTo(1);
+        assertThat(cluster.nodeLivePatches.get("n0").getSpec().getModules()).singleElement()
+                .satisfies(m -> assertThat(m.getLivePatchGeneration()).isEqualTo(2L));
+        assertThat(cluster.livePatch("fix").getStatus().getRetry().getGeneration()).isEqualTo(2L);
+        assertThat(cluster.reasons()).containsOnlyOnce(Reasons.RETRYING_FAILED);
+
+        daemonReports("n0", ModuleState.Failed); // fails again: not retried again until the next new value
+        reconcile("fix");
+        reconcile("fix");
+        assertThat(cluster.specWrites.get() - writes).isEqualTo(1);
+        assertThat(cluster.livePatch("fix").getStatus().getFailures()).extracting(f -> f.getNode()).containsExactly("n0");
     }
 
     // --- helpers

@@ -53,7 +53,8 @@ class PlannerPropertiesTest {
         }
         for (String name : plan.admit()) {
             NodeView n = byName.get(name);
-            assertThat(n.state()).isEqualTo(NodeState.PENDING);
+            boolean retried = n.state() == NodeState.FAILED && in.retryGeneration() != null && n.admittedGeneration() < in.retryGeneration();
+            assertThat(n.state() == NodeState.PENDING || retried).as("%s admitted from %s", name, n.state()).isTrue();
             assertThat(n.ready()).isTrue();
             if (n.lastTransitionAt() != null) {
                 assertThat(n.lastTransitionAt().plus(in.policy().nodeCooldown())).isBeforeOrEqualTo(in.now());
@@ -80,7 +81,7 @@ class PlannerPropertiesTest {
         assertThat(nonCanaries).isSorted();
         // While a canary is still pending or in progress, only canaries are admitted.
         boolean canariesOpen = canaries.stream().map(byName(in.nodes())::get)
-                .anyMatch(n -> n.state() == NodeState.PENDING || n.state().busy());
+                .anyMatch(n -> n.state() == NodeState.PENDING || n.state().busy() && !unresponsive(n, in));
         if (canariesOpen) {
             assertThat(canaries).containsAll(plan.admit());
         }
@@ -147,24 +148,28 @@ class PlannerPropertiesTest {
     @Provide
     Arbitrary<PlanInput> inputs() {
         return input(Arbitraries.of(NodeState.values()), Arbitraries.of(true, true, true, false),
-                Arbitraries.integers().between(0, 3), Arbitraries.of(false, false, true));
+                Arbitraries.integers().between(0, 3), Arbitraries.of(false, false, true), Arbitraries.of(null, null, 3L, 6L),
+                Arbitraries.integers().between(-1, 1200));
     }
 
     @Provide
     Arbitrary<PlanInput> cleanInputs() {
         return input(Arbitraries.of(NodeState.PENDING, NodeState.PENDING, NodeState.UPDATED, NodeState.IN_PROGRESS,
-                NodeState.NOT_APPLICABLE, NodeState.CONFLICT), Arbitraries.just(true), Arbitraries.just(0), Arbitraries.just(false));
+                NodeState.NOT_APPLICABLE, NodeState.CONFLICT), Arbitraries.just(true), Arbitraries.just(0), Arbitraries.just(false),
+                Arbitraries.just(null), Arbitraries.just(-1));
     }
 
     private Arbitrary<PlanInput> input(Arbitrary<NodeState> states, Arbitrary<Boolean> ready, Arbitrary<Integer> troubles,
-                                       Arbitrary<Boolean> busyKernels) {
+                                       Arbitrary<Boolean> busyKernels, Arbitrary<Long> retries, Arbitrary<Integer> progress) {
         Arbitrary<NodeView> node = Combinators.combine(
                 Arbitraries.integers().between(0, 60), states, ready,
-                Arbitraries.integers().between(-1, 600), Arbitraries.longs().between(1, 5), busyKernels)
-                .as((i, state, r, ago, gen, busy) -> new NodeView(String.format("node-%02d", i), state, r,
+                Arbitraries.integers().between(-1, 600), Arbitraries.longs().between(1, 5), busyKernels,
+                progress)
+                .as((i, state, r, ago, gen, busy, progressAgo) -> new NodeView(String.format("node-%02d", i), state, r,
                         ago < 0 ? null : NOW.minusSeconds(ago),
                         state == NodeState.PENDING || state == NodeState.NOT_APPLICABLE || state == NodeState.CONFLICT ? null : gen,
-                        null, null, null, state.busy() || busy && (state == NodeState.PENDING || state == NodeState.FAILED)));
+                        null, null, null, state.busy() || busy && (state == NodeState.PENDING || state == NodeState.FAILED),
+                        progressAgo < 0 ? null : NOW.minusSeconds(progressAgo)));
         Arbitrary<List<NodeView>> nodes = node.list().ofMaxSize(40).uniqueElements(NodeView::name);
         Arbitrary<RolloutPolicy> policy = Combinators.combine(
                 Arbitraries.oneOf(Arbitraries.integers().between(1, 6).map(IntOrString::new),
@@ -183,11 +188,11 @@ class PlannerPropertiesTest {
             return h;
         }));
         return Combinators.combine(nodes, policy, Arbitraries.integers().between(0, 3), Arbitraries.integers().between(-1, 60),
-                        history, Arbitraries.of(false, false, true))
-                .as((ns, p, recordedCount, lastAgo, h, unload) -> new PlanInput(5, p, ns,
+                        history, Arbitraries.of(false, false, true), retries)
+                .as((ns, p, recordedCount, lastAgo, h, unload, retry) -> new PlanInput(5, p, ns,
                         ns.stream().map(NodeView::name).sorted().skip(1).limit(recordedCount).toList(),
                         recordedCount % 2 == 0 ? null : 4L,
-                        lastAgo < 0 ? null : NOW.minusSeconds(lastAgo), h, NOW, unload));
+                        lastAgo < 0 ? null : NOW.minusSeconds(lastAgo), h, NOW, unload, retry));
     }
 
     // --- helpers
@@ -198,9 +203,14 @@ class PlannerPropertiesTest {
         return m;
     }
 
+    /** Past progressDeadline while waiting on its daemon: the planner counts it failed. */
+    static boolean unresponsive(NodeView n, PlanInput in) {
+        return !in.unload() && n.awaitingDaemon() && n.progressAt() != null && !in.now().isBefore(n.progressAt().plus(in.policy().progressDeadline()));
+    }
+
     static PlanInput withNodes(PlanInput in, List<NodeView> nodes) {
         return new PlanInput(in.generation(), in.policy(), nodes, in.recordedCanaries(), in.canaryPausedGeneration(), in.lastAdmission(),
-                in.history(), in.now(), in.unload());
+                in.history(), in.now(), in.unload(), in.retryGeneration());
     }
 
     static NodeView withState(NodeView n, NodeState s) {

@@ -154,4 +154,54 @@ class PlannerTest {
         assertThat(plan.pacing().reason()).startsWith("1 node(s) stalled");
         assertThat(plan.admit()).isEmpty();
     }
+
+    @Test
+    void anAdmittedNodeWithoutProgressForTheDeadlineIsFailedUnresponsiveAndKeepsItsSlot() {
+        NodeView silent = new NodeView("node-0", NodeState.IN_PROGRESS, true, null, 3L, null, null, null, true, NOW.minus(Duration.ofMinutes(10)));
+        List<NodeView> nodes = List.of(silent, NodeView.of("node-1", NodeState.PENDING));
+
+        Plan plan = planner.plan(input(policy(1, "0s", 0, 1, false), nodes));
+
+        assertThat(plan.failures()).singleElement().satisfies(f -> {
+            assertThat(f.name()).isEqualTo("node-0");
+            assertThat(f.reason()).isEqualTo(Reasons.NODE_UNRESPONSIVE);
+            assertThat(f.message()).contains("10m");
+        });
+        assertThat(plan.counts().failed()).isEqualTo(1);
+        assertThat(plan.admit()).isEmpty();
+    }
+
+    @Test
+    void aNodeWithProgressWithinTheDeadlineIsWaitedForAndTheDeadlineIsWhenToLookAgain() {
+        Instant since = NOW.minus(Duration.ofMinutes(9));
+        NodeView slow = new NodeView("node-0", NodeState.IN_PROGRESS, true, null, 3L, null, null, null, true, since);
+
+        Plan plan = planner.plan(input(policy(1, "0s", 0, 0, false), List.of(slow, NodeView.of("node-1", NodeState.PENDING))));
+
+        assertThat(plan.failures()).isEmpty();
+        assertThat(plan.counts().inProgress()).isEqualTo(1);
+        assertThat(plan.nextCheck()).contains(since.plus(Duration.ofMinutes(10)));
+    }
+
+    @Test
+    void tooManyUnresponsiveNodesPauseTheRollout() {
+        NodeView silent = new NodeView("node-0", NodeState.IN_PROGRESS, true, null, 3L, null, null, null, true, NOW.minus(Duration.ofHours(1)));
+
+        Plan plan = planner.plan(input(policy(2, "0s", 0, 0, false), List.of(silent, NodeView.of("node-1", NodeState.PENDING))));
+
+        assertThat(plan.hold()).isEqualTo(Hold.TOO_MANY_FAILURES);
+    }
+
+    @Test
+    void aRetryAdmitsNodesThatFailedOnOlderEntriesAgainOnce() {
+        NodeView before = new NodeView("node-0", NodeState.FAILED, true, null, 3L, "LoadFailed", "insmod failed", null, false);
+        NodeView after = new NodeView("node-1", NodeState.FAILED, true, null, 5L, "LoadFailed", "insmod failed", null, false);
+        NodeView busy = new NodeView("node-2", NodeState.FAILED, true, null, 3L, "LoadFailed", "insmod failed", null, true);
+        PlanInput in = new PlanInput(5, policy(3, "0s", 0, 3, false), List.of(before, after, busy), List.of(), null, null, List.of(), NOW, false, 5L);
+
+        Plan plan = planner.plan(in);
+
+        assertThat(plan.admit()).containsExactly("node-0");
+        assertThat(plan.failures()).extracting(NodeView::name).containsExactly("node-1");
+    }
 }

@@ -1,0 +1,54 @@
+package dev.livepatch.operator.write;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.livepatch.api.v1alpha1.LivePatch;
+import dev.livepatch.operator.testing.Fixtures;
+import dev.livepatch.operator.testing.TestClock;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Events aggregate as Kubernetes' recorder does: one per LivePatch and reason, a count, at most one write per interval. */
+@EnableKubernetesMockClient(crud = true)
+class EventRecorderTest {
+    KubernetesClient client;
+
+    @Test
+    void aRepeatedErrorIsOneEventWhoseCountGrowsAtMostOneWritePerInterval() {
+        TestClock clock = new TestClock(Instant.parse("2026-05-01T12:00:00Z"));
+        LivePatch lp = Fixtures.livePatch("fix", s -> { });
+        lp.getMetadata().setUid("uid-fix");
+        try (EventRecorder recorder = new EventRecorder(client, "default", "livepatch-operator", clock, Duration.ofHours(1))) {
+            for (int i = 0; i < 5; i++) {
+                recorder.record(lp, EventNote.warning("ReconcileError", "failed to reconcile: boom " + i));
+            }
+            assertThat(events()).singleElement().satisfies(e -> {
+                assertThat(e.getCount()).isEqualTo(1);
+                assertThat(e.getMessage()).endsWith("boom 0");
+            });
+
+            recorder.flush(); // within the interval: nothing written
+            assertThat(events()).singleElement().satisfies(e -> assertThat(e.getCount()).isEqualTo(1));
+
+            clock.advance(Duration.ofHours(1));
+            recorder.flush();
+            assertThat(events()).singleElement().satisfies(e -> {
+                assertThat(e.getCount()).isEqualTo(5);
+                assertThat(e.getMessage()).endsWith("boom 4");
+                assertThat(e.getFirstTimestamp()).isEqualTo("2026-05-01T12:00:00Z");
+            });
+
+            recorder.record(lp, EventNote.normal("Admitted", "admitted n1"));
+            assertThat(events()).extracting(Event::getReason).containsExactlyInAnyOrder("ReconcileError", "Admitted");
+        }
+    }
+
+    private List<Event> events() {
+        return client.v1().events().inNamespace("default").list().getItems();
+    }
+}
