@@ -1,6 +1,5 @@
 package dev.livepatch.daemon.sim;
 
-import dev.livepatch.daemon.files.DurableFiles;
 import dev.livepatch.daemon.kernel.AttributeWriter;
 import dev.livepatch.daemon.kernel.Errno;
 import dev.livepatch.daemon.kernel.KernelException;
@@ -12,7 +11,6 @@ import dev.livepatch.daemon.module.ModInfo;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -20,14 +18,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.Deque;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.stream.Stream;
 
 /**
  * A simulated kernel: a sysfs/procfs tree in a directory that reacts to writes and module loads
@@ -48,12 +43,9 @@ import java.util.stream.Stream;
  *       hybrid attribute: every other patch whose {@code replaceable} is 1) vanishes.</li>
  * </ul>
  *
- * <p>Files: each is written by temp file and rename in its directory, and only when its content
- * changes, so a reader never sees half a file or a module's directory missing while it is loaded.
- *
- * <p>Faults: {@link #failNextInsmod} (the next load fails with an errno), {@link #setStuck} (a task
- * that never leaves a patched function), {@link #refuseSignatures} (every load fails EKEYREJECTED,
- * as under module signature enforcement with an unsigned module).
+ * <p>Files: {@link SimTree} (temp file + rename; no reader sees half a file). Faults:
+ * {@link #failNextInsmod} (the next load fails with an errno), {@link #setStuck} (a task that never
+ * leaves a patched function), {@link #refuseSignatures} (every load fails EKEYREJECTED).
  *
  * <p>Time: no thread of its own. State moves on in {@link #advance()}, which every write and load
  * calls first; a test (or a fleet simulator, for many kernels from one scheduler) calls it after
@@ -75,48 +67,21 @@ public final class SimKernel implements AttributeWriter, ModuleLoader, KernelLog
         public Config withRcuWarningEvery(Duration d) { return new Config(release, replaceAttr, stackOrderAttr, hybridAttr, transitionLatency, d); }
     }
 
-    private static final class Patch {
-        final String name;
-        final boolean replace;
-        boolean enabled = true;
-        boolean replaceable = true;
-
-        Patch(String name, boolean replace) {
-            this.name = name;
-            this.replace = replace;
-        }
-    }
-
-    private static final class Task {
-        final int pid;
-        final String comm;
-        final List<String> stack;
-        boolean stuck;
-        int state = -1;
-
-        Task(int pid, String comm, List<String> stack) {
-            this.pid = pid;
-            this.comm = comm;
-            this.stack = stack;
-        }
-    }
-
     private final Path root;
     private final Path lp;
     private final Clock clock;
     private final Config config;
-    private final Map<String, Patch> patches = new LinkedHashMap<>(); // stack order, bottom first
+    private final Map<String, SimPatch> patches = new LinkedHashMap<>(); // stack order, bottom first
     private final Map<String, Integer> modules = new LinkedHashMap<>();
-    private final List<Task> tasks = new ArrayList<>();
-    private final Deque<KmsgEvent> log = new ArrayDeque<>();
+    private final List<SimTask> tasks = new ArrayList<>();
+    private final SimKmsg log;
     private final Deque<Errno> insmodFailures = new ArrayDeque<>();
-    private final Map<Path, String> written = new HashMap<>();
+    private final SimTree tree;
     private boolean refuseSignatures;
-    private Patch transitionPatch;
+    private SimPatch transitionPatch;
     private int target;
     private Instant transitionStart;
     private Instant lastRcuWarning;
-    private long seq;
     private int forceWrites;
     private int transitionsStarted;
 
@@ -125,6 +90,8 @@ public final class SimKernel implements AttributeWriter, ModuleLoader, KernelLog
         this.lp = root.resolve("sys/kernel/livepatch");
         this.clock = clock;
         this.config = config;
+        this.tree = new SimTree(root);
+        this.log = new SimKmsg(clock);
         try {
             Files.createDirectories(lp);
             Files.createDirectories(root.resolve("proc/sys/kernel/random"));
@@ -147,12 +114,12 @@ public final class SimKernel implements AttributeWriter, ModuleLoader, KernelLog
         modules.clear();
         transitionPatch = null;
         tasks.forEach(t -> t.state = -1);
-        write("proc/sys/kernel/random/boot_id", bootId);
+        tree.write("proc/sys/kernel/random/boot_id", bootId);
         sync();
     }
 
     public synchronized void addTask(int pid, String comm, List<String> stack, boolean stuck) {
-        Task t = new Task(pid, comm, List.copyOf(stack));
+        SimTask t = new SimTask(pid, comm, List.copyOf(stack));
         t.stuck = stuck;
         tasks.add(t);
         sync();
@@ -172,7 +139,7 @@ public final class SimKernel implements AttributeWriter, ModuleLoader, KernelLog
     /** Loads a patch the daemon knows nothing of ("another tool"); its transition completes at once. */
     public synchronized void loadForeign(String name, boolean replace) {
         modules.put(name, 1);
-        Patch p = new Patch(name, replace);
+        SimPatch p = new SimPatch(name, replace);
         patches.put(name, p);
         sync();
     }
@@ -191,22 +158,15 @@ public final class SimKernel implements AttributeWriter, ModuleLoader, KernelLog
     public synchronized List<String> loadedModules() { return List.copyOf(modules.keySet()); }
 
     public synchronized boolean replaceableAttr(String patch) {
-        Patch p = patches.get(patch);
+        SimPatch p = patches.get(patch);
         return p != null && p.replaceable;
     }
 
     /** Appends a raw line to the kernel log. */
-    public synchronized void printk(String message) {
-        String record = "6," + (++seq) + "," + clock.millis() * 1000 + ",-;" + message;
-        KmsgEvent.parse(record).ifPresent(log::addLast);
-    }
+    public synchronized void printk(String message) { log.printk(message); }
 
     @Override
-    public synchronized List<KmsgEvent> drain() {
-        List<KmsgEvent> out = new ArrayList<>(log);
-        log.clear();
-        return out;
-    }
+    public synchronized List<KmsgEvent> drain() { return log.drain(); }
 
     /** Moves the kernel on to the clock's now: switches tasks, completes transitions, logs RCU warnings. */
     public synchronized void advance() {
@@ -215,7 +175,7 @@ public final class SimKernel implements AttributeWriter, ModuleLoader, KernelLog
         if (config.rcuWarningEvery() != null) {
             while (!lastRcuWarning.plus(config.rcuWarningEvery()).isAfter(now)) {
                 lastRcuWarning = lastRcuWarning.plus(config.rcuWarningEvery());
-                printk("rcu_tasks_wait_gp: rcu_tasks grace period " + seq + " is "
+                printk("rcu_tasks_wait_gp: rcu_tasks grace period " + log.lastSequence() + " is "
                         + Duration.between(transitionStart, lastRcuWarning).toMillis() / 4 + " jiffies old.");
             }
         }
@@ -229,25 +189,25 @@ public final class SimKernel implements AttributeWriter, ModuleLoader, KernelLog
     }
 
     private void complete() {
-        Patch p = transitionPatch;
+        SimPatch p = transitionPatch;
         transitionPatch = null;
         tasks.forEach(t -> t.state = -1);
         printk("livepatch: '" + p.name + "': " + (target == 1 ? "patching" : "unpatching") + " complete");
         if (target == 0) {
             drop(p);
         } else if (p.replace) {
-            for (Patch other : List.copyOf(patches.values())) {
+            for (SimPatch other : List.copyOf(patches.values())) {
                 if (other != p && (!config.hybridAttr() || other.replaceable)) drop(other);
             }
         }
     }
 
-    private void drop(Patch p) {
+    private void drop(SimPatch p) {
         patches.remove(p.name);
         modules.computeIfPresent(p.name, (k, v) -> 0);
     }
 
-    private void start(Patch p, int target) {
+    private void start(SimPatch p, int target) {
         this.transitionPatch = p;
         this.target = target;
         this.transitionStart = clock.instant();
@@ -259,7 +219,7 @@ public final class SimKernel implements AttributeWriter, ModuleLoader, KernelLog
     public synchronized void write(Path attribute, String value) throws KernelException {
         advance();
         Path rel = lp.relativize(attribute);
-        Patch p = patches.get(rel.getName(0).toString());
+        SimPatch p = patches.get(rel.getName(0).toString());
         if (p == null || rel.getNameCount() != 2) throw new KernelException(Errno.ENOENT, "write " + attribute + ": No such file or directory");
         String attr = rel.getName(1).toString();
         boolean on = switch (value.trim()) {
@@ -279,7 +239,7 @@ public final class SimKernel implements AttributeWriter, ModuleLoader, KernelLog
         sync();
     }
 
-    private void writeEnabled(Patch p, boolean on, Path attribute) throws KernelException {
+    private void writeEnabled(SimPatch p, boolean on, Path attribute) throws KernelException {
         if (p.enabled == on) throw new KernelException(Errno.EINVAL, "write " + attribute + ": Invalid argument");
         if (p == transitionPatch) {
             p.enabled = on;
@@ -312,7 +272,7 @@ public final class SimKernel implements AttributeWriter, ModuleLoader, KernelLog
         if (modules.containsKey(name)) throw refused(name, Errno.EEXIST);
         if (transitionPatch != null) throw refused(name, Errno.EBUSY);
         modules.put(name, 1);
-        Patch p = new Patch(name, "Y".equals(info.get(REPLACE_KEY).orElse("N")));
+        SimPatch p = new SimPatch(name, "Y".equals(info.get(REPLACE_KEY).orElse("N")));
         patches.put(name, p);
         tasks.forEach(t -> t.state = 0);
         start(p, 1);
@@ -334,69 +294,5 @@ public final class SimKernel implements AttributeWriter, ModuleLoader, KernelLog
         sync();
     }
 
-    // ---- the files ----
-
-    private void sync() {
-        try {
-            syncLivepatch();
-            StringBuilder procModules = new StringBuilder();
-            try (Stream<Path> dirs = Files.list(root.resolve("sys/module"))) {
-                for (Path d : dirs.toList()) if (!modules.containsKey(d.getFileName().toString())) deleteTree(d);
-            }
-            for (Map.Entry<String, Integer> m : modules.entrySet()) {
-                procModules.append(m.getKey()).append(" 16384 ").append(m.getValue()).append(" - Live 0x0000000000000000 (OEK)\n");
-                write("sys/module/" + m.getKey() + "/refcnt", String.valueOf(m.getValue()));
-            }
-            write("proc/modules", procModules.toString());
-            for (Task t : tasks) {
-                String dir = "proc/" + t.pid;
-                write(dir + "/comm", t.comm);
-                write(dir + "/stack", String.join("\n", t.stack));
-                write(dir + "/task/" + t.pid + "/comm", t.comm);
-                write(dir + "/task/" + t.pid + "/stack", String.join("\n", t.stack));
-                write(dir + "/task/" + t.pid + "/patch_state", String.valueOf(t.state));
-                write(dir + "/patch_state", String.valueOf(t.state));
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private void syncLivepatch() throws IOException {
-        try (Stream<Path> dirs = Files.list(lp)) {
-            for (Path d : dirs.toList()) if (!patches.containsKey(d.getFileName().toString())) deleteTree(d);
-        }
-        int order = 1;
-        for (Patch p : patches.values()) {
-            String d = "sys/kernel/livepatch/" + p.name + "/";
-            write(d + "enabled", p.enabled ? "1" : "0");
-            write(d + "transition", p == transitionPatch ? "1" : "0");
-            write(d + "force", "");
-            write(d + "vmlinux/patched", p == transitionPatch && target == 1 ? "0" : "1");
-            if (config.replaceAttr()) write(d + "replace", p.replace ? "1" : "0");
-            if (config.stackOrderAttr()) write(d + "stack_order", String.valueOf(order++));
-            if (config.hybridAttr()) write(d + "replaceable", p.replaceable ? "1" : "0");
-        }
-    }
-
-    private void write(String rel, String content) {
-        Path f = root.resolve(rel);
-        String text = content + (content.isEmpty() || content.endsWith("\n") ? "" : "\n");
-        if (text.equals(written.get(f))) return;
-        try {
-            Files.createDirectories(f.getParent());
-            DurableFiles.UNSYNCED.replace(f, text.getBytes(StandardCharsets.UTF_8), DurableFiles.EVERYONE_READ);
-            written.put(f, text);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private void deleteTree(Path dir) throws IOException {
-        written.keySet().removeIf(p -> p.startsWith(dir));
-        if (!Files.exists(dir)) return;
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-        }
-    }
+    private void sync() { tree.render(patches.values(), transitionPatch, target, modules, tasks, config); }
 }
