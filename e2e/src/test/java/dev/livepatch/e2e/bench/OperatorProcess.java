@@ -25,10 +25,11 @@ import java.util.regex.Pattern;
  * JVM's GC log (used before a collection = the peak between two collections; used after = what
  * survived), reconcile counts from its Prometheus endpoint. It talks to the API server with the
  * admin kubeconfig while impersonating {@value #USER} (Fabric8's {@code KUBERNETES_IMPERSONATE_*}
- * variables), so the audit log tells its requests apart.
+ * variables), so the audit log tells its requests apart. The chaos scenarios run it too, to kill it
+ * with SIGKILL.
  */
-final class OperatorProcess implements AutoCloseable {
-  static final String USER = "livepatch-operator-bench";
+public final class OperatorProcess implements AutoCloseable {
+  public static final String USER = "livepatch-operator-bench";
   private static final long CLOCK_TICKS_PER_SECOND = 100; // getconf CLK_TCK on Linux x86_64 and arm64
   private static final Pattern GC_PAUSE = Pattern.compile("Pause.*?(\\d+)([KMG])->(\\d+)([KMG])\\((\\d+)([KMG])\\) (\\d+\\.\\d+)ms");
 
@@ -46,7 +47,7 @@ final class OperatorProcess implements AutoCloseable {
     this.xmx = xmx;
   }
 
-  static OperatorProcess start(String classpath, Path kubeconfig, Path dir, String xmx, Map<String, String> extraEnv) throws IOException {
+  public static OperatorProcess start(String classpath, Path kubeconfig, Path dir, String xmx, Map<String, String> extraEnv) throws IOException {
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
@@ -80,12 +81,25 @@ final class OperatorProcess implements AutoCloseable {
     return xmx;
   }
 
-  Path log() {
+  public Path log() {
     return log;
   }
 
-  boolean alive() {
+  public boolean alive() {
     return process.isAlive();
+  }
+
+  /** SIGKILL: no shutdown hook, no last write; returns once the process is gone. */
+  public void kill() {
+    process.destroyForcibly();
+    try {
+      if (!process.waitFor(20, TimeUnit.SECONDS)) {
+        throw new IllegalStateException("operator pid " + process.pid() + " did not die within 20s of SIGKILL");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while killing operator pid " + process.pid(), e);
+    }
   }
 
   /** User plus system CPU seconds the process has used so far. */
@@ -158,6 +172,9 @@ final class OperatorProcess implements AutoCloseable {
 
   @Override
   public void close() {
+    if (!process.isAlive()) {
+      return;
+    }
     process.destroy();
     try {
       if (!process.waitFor(20, TimeUnit.SECONDS)) {

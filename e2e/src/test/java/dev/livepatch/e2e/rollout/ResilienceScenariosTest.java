@@ -13,6 +13,7 @@ import dev.livepatch.e2e.cluster.ClusterTest;
 import dev.livepatch.e2e.cluster.ControlPlane;
 import dev.livepatch.e2e.fleet.FleetNode;
 import dev.livepatch.e2e.fleet.FleetSettings;
+import dev.livepatch.operator.rollout.Reasons;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import java.time.Duration;
 import java.util.List;
@@ -143,6 +144,53 @@ class ResilienceScenariosTest {
   }
 
   /** How many times a node's spec went from not carrying the LivePatch's entries to carrying them. */
+  @Test
+  void aSilentDaemonIsReportedUnresponsiveAndKeepsItsSlotUntilItReportsAgain(ControlPlane cp) {
+    try (Scenario s = Scenario.start(cp, FleetSettings.defaults().withLatency(Duration.ofMillis(500), Duration.ofMillis(500)))) {
+      List<String> nodes = s.fleet.addNodes(ControlPlane.uniqueName("silent"), 3);
+      FleetNode victim = s.fleet.node(nodes.stream().sorted().findFirst().orElseThrow());
+      await().atMost(Duration.ofSeconds(30)).until(() -> s.nodeLivePatch(victim.name()) != null
+          && s.nodeLivePatch(victim.name()).getStatus() != null);
+      victim.kill();
+      String lp = s.livePatch("silent", List.of(s.module("lp_silent_fix", true)), spec -> {
+        spec.getRollout().setMaxConcurrent(new IntOrString(1));
+        spec.getRollout().setMaxFailedNodes(new IntOrString(1));
+        spec.getRollout().setProgressDeadline("3s");
+      });
+      LivePatchStatus unresponsive = s.awaitStatus(lp, st -> st.getFailures().stream()
+          .anyMatch(f -> f.getNode().equals(victim.name()) && Reasons.NODE_UNRESPONSIVE.equals(f.getReason())));
+      assertThat(unresponsive.getFailedNodes()).isEqualTo(1);
+      sleep(Duration.ofSeconds(2));
+      assertThat(admitted(s, lp)).as("the silent node keeps the one slot").isEqualTo(1);
+      assertThat(s.fleet.kernelsInTransition()).isZero();
+
+      victim.startDaemon();
+      LivePatchStatus done = s.awaitStatus(lp, st -> st.getPhase() == LivePatchPhase.Complete && st.getUpdatedNodes() == 3);
+      assertThat(done.getFailures()).isEmpty();
+      assertThat(s.client.v1().events().inNamespace("default").list().getItems())
+          .filteredOn(e -> lp.equals(e.getInvolvedObject().getName())).extracting(e -> e.getReason()).contains(Reasons.NODE_UNRESPONSIVE);
+    }
+  }
+
+  @Test
+  void aNewRetryFailedValueAdmitsTheFailedNodesAgain(ControlPlane cp) {
+    try (Scenario s = Scenario.start(cp, FleetSettings.defaults())) {
+      List<String> nodes = s.fleet.addNodes(ControlPlane.uniqueName("retry"), 3);
+      String failing = nodes.get(1);
+      s.fleet.failNextLoad(failing);
+      String lp = s.livePatch("retry", List.of(s.module("lp_retry_fix", true)),
+          spec -> spec.getRollout().setMaxFailedNodes(new IntOrString(1)));
+      s.awaitStatus(lp, st -> st.getPhase() == LivePatchPhase.Complete && st.getFailedNodes() == 1 && st.getUpdatedNodes() == 2);
+      sleep(Duration.ofSeconds(1));
+      assertThat(s.status(lp).getFailedNodes()).as("a failed node is not admitted again by itself").isEqualTo(1);
+
+      s.edit(lp, spec -> spec.getRollout().setRetryFailed("first"));
+      LivePatchStatus done = s.awaitStatus(lp, st -> st.getPhase() == LivePatchPhase.Complete && st.getUpdatedNodes() == 3);
+      assertThat(done.getRetry().getToken()).isEqualTo("first");
+      assertThat(s.fleet.node(failing).kernel().enabledPatches()).containsExactly("lp_retry_fix");
+    }
+  }
+
   static long countAdmissions(List<NodeWatch.Seen> seen, String lp) {
     long admissions = 0;
     boolean carried = false;

@@ -78,12 +78,17 @@ final class Scenario implements AutoCloseable {
 
   /** CRDs (once per JVM), an empty fleet and the operator. Add nodes to {@link #fleet} next. */
   static Scenario start(ControlPlane cp, FleetSettings settings) {
+    Scenario s = startWithoutOperator(cp, settings);
+    s.startOperator();
+    return s;
+  }
+
+  /** CRDs (once per JVM) and an empty fleet; the scenario runs its operator itself (e.g. as a process). */
+  static Scenario startWithoutOperator(ControlPlane cp, FleetSettings settings) {
     if (CRDS_INSTALLED.compareAndSet(false, true)) {
       cp.installProjectCrds();
     }
-    Scenario s = new Scenario(cp, SimFleet.start(cp.client(), settings));
-    s.startOperator();
-    return s;
+    return new Scenario(cp, SimFleet.start(cp.client(), settings));
   }
 
   void startOperator() {
