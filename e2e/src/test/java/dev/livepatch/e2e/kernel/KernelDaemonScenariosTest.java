@@ -36,12 +36,13 @@ class KernelDaemonScenariosTest {
 
   private static GuestRun loadUnload;
 
-  /** One boot serves the three tests that read the load/unload passes. */
+  /** One boot serves the four tests that read the load/unload passes (and the refused misnamed module). */
   private static synchronized GuestRun loadUnload() {
     if (loadUnload == null) {
       KernelVm vm = KernelVm.named("daemon_load_unload");
       GuestDaemon daemon = GuestDaemon.in(vm);
-      daemon.spec("load.json", daemon.replaceable("lp_cmdline_v1")).spec("empty.json");
+      daemon.spec("mismatch.json", daemon.module("lp_cmdline_v9", "lp_cmdline_v1", true))
+          .spec("load.json", daemon.replaceable("lp_cmdline_v1")).spec("empty.json");
       loadUnload = scenario(vm, "daemon_load_unload");
     }
     return loadUnload;
@@ -186,6 +187,31 @@ class KernelDaemonScenariosTest {
     assertThat(module(s, "lp_plain")).satisfies(state(ModuleState.Failed, NodeReasons.NOT_A_LIVEPATCH));
     assertThat(s.getPatches()).isEmpty();
     assertThat(s.getLastTransitions()).isEmpty();
+  }
+
+  /**
+   * The module is what the spec says it is, and the bytes loaded are the bytes checked, on the real
+   * kernel: a module built as lp_cmdline_v1 declared as lp_cmdline_v9 is refused before anything is
+   * loaded (the kernel would load it as lp_cmdline_v1, as a renamed copy shows), and the load and
+   * unload passes of {@link #loadsAndUnloadsAPatchWithItsEffectAppearingAndDisappearing} ran with
+   * kmod unusable in the daemon's chroot: finit_module and delete_module, no insmod.
+   */
+  @Test
+  void refusesAModuleBuiltUnderAnotherNameAndLoadsThroughFinitModuleWithoutKmod() {
+    GuestRun run = loadUnload();
+    NodeLivePatchStatus mismatch = status(run, "mismatch");
+    assertThat(exitCode(run, "mismatch")).isEqualTo(3);
+    assertThat(module(mismatch, "lp_cmdline_v9")).satisfies(state(ModuleState.Failed, NodeReasons.NAME_MISMATCH));
+    assertThat(module(mismatch, "lp_cmdline_v9").getMessage()).contains("'lp_cmdline_v1'").contains("'lp_cmdline_v9'");
+    assertThat(mismatch.getPatches()).isEmpty();
+    assertThat(run.file("modules.mismatch")).doesNotContain("lp_cmdline");
+    assertThat(run.file("renamed.patches").lines()).containsExactly("lp_cmdline_v1");
+    assertThat(run.file("renamed.modules").lines()).contains("lp_cmdline_v1").doesNotContain("lp_renamed");
+
+    assertThat(run.file("kmod.hidden")).contains("/bin/false");
+    assertThat(run.file("load.log")).as("JNA's stub, unpacked where the chroot is writable").contains("Extracting library to /run/tmp/");
+    assertReady(status(run, "load"));
+    assertReady(status(run, "unload"));
   }
 
   @Test
