@@ -26,6 +26,8 @@ public enum Errno {
     EEXIST(17, "File exists"),
     /** Writing the current value to {@code enabled}, or enabling a disabled patch. */
     EINVAL(22, "Invalid argument"),
+    /** A sysfs attribute read while its object is being removed (a patch dir vanishing): gone, as ENOENT. */
+    ENODEV(19, "No such device"),
     /** The system's open file table is full. */
     ENFILE(23, "Too many open files in system"),
     /** This process has too many open files. */
@@ -77,6 +79,7 @@ public enum Errno {
         if (m.contains("temporarily unavailable") || m.contains("in use") || m.contains("eagain")) return EAGAIN;
         if (m.contains("no such file") || m.contains("nosuchfile") || m.contains("not currently loaded")) return ENOENT;
         if (m.contains("file exists") || m.contains("eexist")) return EEXIST;
+        if (m.contains("no such device") && !m.contains("or address")) return ENODEV;
         if (m.contains("too many open files in system")) return ENFILE;
         if (m.contains("too many open files")) return EMFILE;
         if (m.contains("permission denied")) return EACCES;

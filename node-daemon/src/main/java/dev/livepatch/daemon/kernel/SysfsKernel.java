@@ -173,15 +173,24 @@ public final class SysfsKernel implements Kernel {
         return dirs;
     }
 
-    /** The file's trimmed content; empty when it does not exist (it vanished, or the kernel lacks it). */
+    /**
+     * The file's trimmed content; empty when it does not exist (it vanished, or the kernel lacks it).
+     * ENODEV is vanishing too: sysfs answers it for an attribute of an object being removed (seen on
+     * 6.1 reading {@code enabled} right as an unpatching transition completed).
+     */
     private static Optional<String> read(Path file) throws KernelException {
         try {
             return Optional.of(Files.readString(file, StandardCharsets.US_ASCII).trim());
-        } catch (NoSuchFileException e) {
-            return Optional.empty();
         } catch (IOException e) {
+            if (vanished(e)) return Optional.empty();
             throw failed("read", file, e);
         }
+    }
+
+    /** Whether a failed read means the file is gone (ENOENT, or ENODEV from sysfs), not that reading failed. */
+    static boolean vanished(IOException e) {
+        Errno errno = Errno.of(e);
+        return errno == Errno.ENOENT || errno == Errno.ENODEV;
     }
 
     /** For the racy reads of other processes' files: any failure is "that task is gone". */

@@ -114,6 +114,12 @@ class KernelLayerTest {
         assertThat(Errno.of(new java.nio.file.AccessDeniedException("/sys/x"))).isEqualTo(Errno.EACCES);
         assertThat(Errno.of(new java.nio.file.FileSystemException("/sys/x", null, "Too many open files"))).isEqualTo(Errno.EMFILE);
         assertThat(Errno.of(new java.nio.file.NoSuchFileException("/sys/x"))).isEqualTo(Errno.ENOENT);
+        assertThat(Errno.of(new java.nio.file.FileSystemException("/sys/x", null, "No such device"))).isEqualTo(Errno.ENODEV);
+        assertThat(Errno.of(new java.nio.file.FileSystemException("/dev/x", null, "No such device or address"))).isEqualTo(Errno.OTHER);
+        assertThat(SysfsKernel.vanished(new java.nio.file.FileSystemException("/sys/kernel/livepatch/lp_a/enabled", null, "No such device")))
+                .as("sysfs: an attribute of a patch being removed").isTrue();
+        assertThat(SysfsKernel.vanished(new java.nio.file.FileSystemException("/sys/x", null, "Is a directory"))).isFalse();
+        assertThat(SysfsKernel.vanished(new java.nio.file.AccessDeniedException("/sys/x"))).isFalse();
         assertThat(Errno.fromNumber(129)).isEqualTo(Errno.EKEYREJECTED);
         assertThat(Errno.fromNumber(17).text()).isEqualTo("File exists");
         assertThat(Errno.fromNumber(9999)).isEqualTo(Errno.OTHER);
