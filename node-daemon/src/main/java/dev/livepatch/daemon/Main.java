@@ -11,6 +11,7 @@ import dev.livepatch.daemon.kernel.KmsgReader;
 import dev.livepatch.daemon.metrics.DaemonMetrics;
 import dev.livepatch.daemon.node.HealthServer;
 import dev.livepatch.daemon.node.NodeAgent;
+import dev.livepatch.daemon.node.OwnNodeLivePatch;
 import dev.livepatch.daemon.node.StatusWriter;
 import dev.livepatch.daemon.node.Wiring;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -29,7 +30,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.HashMap;
 import java.util.Map;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 
 /**
  * The node daemon's entry point.
@@ -46,6 +51,8 @@ import java.util.concurrent.CountDownLatch;
  */
 public final class Main {
     private static final Logger log = LoggerFactory.getLogger(Main.class);
+    /** A slice is bounded by the fetch timeouts and a few kernel writes; one running this long is stuck. */
+    private static final Duration STUCK_AFTER = Duration.ofMinutes(10);
 
     private Main() {}
 
@@ -133,13 +140,25 @@ public final class Main {
         KmsgReader kmsg = kmsg(config);
         StatusWriter writer = new StatusWriter(client, config.nodeName());
         Converger converger = Wiring.converger(config, client, kmsg == null ? KernelLog.NONE : kmsg, metrics, writer);
-        NodeAgent agent = new NodeAgent(client, config.nodeName(), converger, writer, config.resync()).start();
-        HealthServer http = config.httpPort() > 0 ? new HealthServer(config.httpPort(), agent::alive, agent::ready, registry) : null;
+        ScheduledExecutorService worker = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "converge");
+            t.setDaemon(true);
+            return t;
+        });
+        OwnNodeLivePatch own = new OwnNodeLivePatch(client, config.nodeName());
+        NodeAgent agent = new NodeAgent(config.nodeName(), own::current, converger, writer::reset, worker, config.resync(),
+                STUCK_AFTER, Clock.systemUTC());
+        own.start(agent::trigger);
+        agent.start();
+        HealthServer http = config.httpPort() > 0
+                ? new HealthServer(config.httpPort(), agent::alive, () -> own.synced() && agent.ready(), registry) : null;
         log.atInfo().addKeyValue("node", config.nodeName()).addKeyValue("hostPrefix", config.hostPrefix())
                 .addKeyValue("httpPort", config.httpPort()).addKeyValue("reason", NodeReasons.APPLYING).log("node daemon started");
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             agent.close();
+            own.close();
+            worker.shutdownNow();
             if (http != null) http.close();
             if (kmsg != null) kmsg.close();
             client.close();

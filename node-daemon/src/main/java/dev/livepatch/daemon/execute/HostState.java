@@ -1,6 +1,7 @@
 package dev.livepatch.daemon.execute;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.livepatch.api.v1alpha1.OnStall;
 import dev.livepatch.api.v1alpha1.TransitionDirection;
 import dev.livepatch.api.v1alpha1.TransitionRecord;
@@ -20,16 +21,19 @@ import java.util.Map;
 @JsonIgnoreProperties(ignoreUnknown = true)
 public class HostState {
     public String bootId;
-    /** Patches loaded by the daemon, by name. Written before the insmod (intent first). */
+    /** Patches loaded by the daemon, by name. Written before the load (intent first). */
     public Map<String, Managed> managed = new LinkedHashMap<>();
+    /** Load order: the next {@link Managed#seq}. Without stack_order it is the only record of the stack. */
     public long nextSeq = 1;
+    /** Patches a Retain deletion left loaded: not managed (never touched), adopted again by a spec naming the same build. */
+    public Map<String, Managed> retained = new LinkedHashMap<>();
     /** Modules whose patch is gone (retired, replaced, reverted), waiting for their rmmod, by module name. */
     public Map<String, Pending> pendingUnloads = new LinkedHashMap<>();
-    /** Modules refused or failed, by name; cleared when the spec entry's key changes. */
+    /** Modules refused or failed, by name; cleared when the spec entry's key changes. Retryable ones are tried again. */
     public Map<String, Failure> failures = new LinkedHashMap<>();
     /** Managed patches whose retirement was reverted after a stall: not retried before this instant. */
     public Map<String, String> retireRetryAfter = new LinkedHashMap<>();
-    /** The transition this daemon started and has not seen finish. */
+    /** The transition in flight, as this daemon knows it (started by it, or found in the kernel). */
     public InFlight inFlight;
     public List<TransitionRecord> lastTransitions = new ArrayList<>();
 
@@ -64,6 +68,10 @@ public class HostState {
         public String reason;
         public String message;
         public String since;
+        /** Trying again can help (a fetch timeout, a busy kernel): retried at {@link #nextAttemptAt}. */
+        public boolean retryable;
+        public int attempts;
+        public String nextAttemptAt;
 
         public Failure() {}
 
@@ -75,14 +83,28 @@ public class HostState {
         }
     }
 
+    /**
+     * A transition in flight. Its duration is what this daemon observed of it: {@link #observedMillis}
+     * grows only between two looks by the same daemon process ({@link #incarnation}), so a daemon that
+     * was down (a slow image pull, a crash loop) never counts its own downtime as transition time.
+     */
     @JsonIgnoreProperties(ignoreUnknown = true)
     public static class InFlight {
         public String patch;
+        /** The direction it was started in; the kernel running the other one means it was reversed. */
         public TransitionDirection direction;
         public String startedAt;
-        /** The stall policy reversed it: the kernel now runs the opposite direction. */
-        public boolean reverting;
+        public long observedMillis;
+        public String lastObservedAt;
+        public String incarnation;
+        /** The kernel has shown it (in transition, or its end state): it really started. */
+        public boolean seen;
         public boolean stalled;
+        /** Why it is being reversed (a NodeReasons value), written before the reversing write. */
+        public String revertReason;
+        public int rcuWarnings;
+        /** The tasks that blocked it when it stalled, for the failure message should it be reversed. */
+        public String blockingTasks;
 
         public InFlight() {}
 
@@ -93,10 +115,18 @@ public class HostState {
         }
     }
 
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** A deep copy: the record keeper and the planner work on their own. */
+    public HostState copy() {
+        return JSON.convertValue(JSON.valueToTree(this), HostState.class);
+    }
+
     /** A new boot: the kernel has nothing loaded; failures stay (their spec entries did not change). */
     public void rebooted(String newBootId) {
         bootId = newBootId;
         managed.clear();
+        retained.clear();
         pendingUnloads.clear();
         retireRetryAfter.clear();
         inFlight = null;

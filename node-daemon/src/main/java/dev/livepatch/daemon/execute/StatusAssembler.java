@@ -10,30 +10,44 @@ import dev.livepatch.api.v1alpha1.NodeModule;
 import dev.livepatch.api.v1alpha1.NodeReasons;
 import dev.livepatch.api.v1alpha1.PendingUnload;
 import dev.livepatch.api.v1alpha1.Transition;
+import dev.livepatch.daemon.kernel.KernelSnapshot;
 import dev.livepatch.daemon.kernel.PatchState;
+import dev.livepatch.daemon.plan.NodePlanner;
+import dev.livepatch.daemon.plan.Plan;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
 
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Builds the NodeLivePatch status (DESIGN §3.2, docs/node-contract.md) from what was read and
- * recorded. Pure: the same inputs give the same status; times carry over from {@code previous}
+ * Builds the NodeLivePatch status (docs/node-contract.md) from one kernel snapshot and the
+ * records. Pure: the same inputs give the same status; times carry over from {@code previous}
  * when a module state or condition status did not change, so an idle node writes nothing.
  */
 final class StatusAssembler {
     static final int MAX_LIST = 256;
 
-    /** Everything one status is made from. {@code stalledPatch}: the transition in flight outlasted its stallTimeout. */
-    record Inputs(NodeLivePatchSpec spec, long generation, String release, String bootId, KernelCapabilities capabilities,
-                  List<PatchState> patches, HostState state, Map<String, String> holds, Transition transition, boolean stalled,
-                  String error, NodeLivePatchStatus previous, Instant now) {}
+    /**
+     * Everything one status is made from. {@code kernel}: null when it could not be read.
+     * {@code holds}: why desired modules wait, by name; {@code heldRetirements}: why retirements wait.
+     * {@code stalled}: the transition in flight outlasted its stallTimeout.
+     */
+    record Inputs(NodeLivePatchSpec spec, long generation, KernelSnapshot kernel, HostState state, Map<String, Plan.Refusal> holds,
+                  List<Plan.Refusal> heldRetirements, Transition transition, boolean stalled, String error, NodeLivePatchStatus previous,
+                  Instant now) {
+        String release() { return kernel == null ? null : kernel.release(); }
+
+        String bootId() { return kernel == null ? null : kernel.bootId(); }
+
+        KernelCapabilities capabilities() { return kernel == null ? new KernelCapabilities() : kernel.capabilities(); }
+
+        List<PatchState> patches() { return kernel == null ? List.of() : kernel.patches(); }
+    }
 
     private StatusAssembler() {}
 
@@ -67,12 +81,8 @@ final class StatusAssembler {
 
     private static List<KernelPatch> patches(Inputs in) {
         List<KernelPatch> out = new ArrayList<>();
-        List<PatchState> ordered = new ArrayList<>(in.patches());
+        List<PatchState> ordered = NodePlanner.stack(in.patches(), in.state());
         boolean kernelOrder = ordered.stream().allMatch(p -> p.stackOrder() != null);
-        if (!kernelOrder) {
-            // 6.1 has no stack_order: unmanaged patches were there first, then ours in the order we loaded them.
-            ordered.sort(Comparator.comparingLong(p -> Optional.ofNullable(in.state().managed.get(p.name())).map(m -> m.seq).orElse(0L)));
-        }
         for (PatchState p : ordered) {
             if (out.size() >= MAX_LIST) break;
             HostState.Managed m = in.state().managed.get(p.name());
@@ -107,6 +117,10 @@ final class StatusAssembler {
         String name = nm.getName();
         String now = in.now().toString();
         HostState.Failure f = in.state().failures.get(name);
+        if (f != null && f.retryable) {
+            return new ModuleStatus(name, nm.getLivePatch(), ModuleState.Pending, NodeReasons.RETRYING,
+                    f.message + " (attempt " + f.attempts + "; next attempt at " + f.nextAttemptAt + ")", now);
+        }
         if (f != null) return new ModuleStatus(name, nm.getLivePatch(), ModuleState.Failed, f.reason, f.message, f.since);
         if (Boolean.FALSE.equals(in.capabilities().getLivepatch())) {
             return new ModuleStatus(name, nm.getLivePatch(), ModuleState.Failed, NodeReasons.LIVEPATCH_UNSUPPORTED,
@@ -124,8 +138,10 @@ final class StatusAssembler {
         if (enabled && m != null && m.sha256.equals(nm.getSource().getSha256())) {
             return new ModuleStatus(name, nm.getLivePatch(), ModuleState.Enabled, NodeReasons.CONVERGED, "patch " + name + " is enabled", now);
         }
-        String hold = in.holds().getOrDefault(name, "waiting its turn: one transition at a time");
-        return new ModuleStatus(name, nm.getLivePatch(), ModuleState.Pending, NodeReasons.APPLYING, hold, now);
+        Plan.Refusal hold = in.holds().get(name);
+        return hold != null
+                ? new ModuleStatus(name, nm.getLivePatch(), ModuleState.Pending, hold.reason(), hold.message(), now)
+                : new ModuleStatus(name, nm.getLivePatch(), ModuleState.Pending, NodeReasons.APPLYING, "waiting its turn: one transition at a time", now);
     }
 
     private static List<Condition> conditions(Inputs in, NodeLivePatchStatus s) {
@@ -145,7 +161,7 @@ final class StatusAssembler {
                 ready ? NodeReasons.CONVERGED : !failed.isEmpty() ? failed.get(0).getReason() : in.stalled() ? NodeReasons.TRANSITION_STALLED : NodeReasons.APPLYING,
                 ready ? "the kernel matches the spec: " + s.getModules().size() + " module(s) enabled"
                         : !failed.isEmpty() ? failed.size() + " module(s) failed; first: " + failed.get(0).getMessage()
-                        : !toRetire.isEmpty() ? "retiring " + toRetire : "applying the spec"));
+                        : !toRetire.isEmpty() ? "retiring " + toRetire + heldRetirements(in) : "applying the spec"));
         out.add(condition(in, "Progressing", progressing, NodeReasons.APPLYING,
                 in.transition() != null ? "transition of " + in.transition().getPatch() + " in flight" : progressing ? "modules wait their turn" : "nothing to do"));
         out.add(condition(in, "Stalled", in.stalled(), in.stalled() ? NodeReasons.TRANSITION_STALLED : "NotStalled",
@@ -155,6 +171,11 @@ final class StatusAssembler {
                 in.error() != null ? "Error" : !failed.isEmpty() ? failed.get(0).getReason() : "NoErrors",
                 in.error() != null ? in.error() : !failed.isEmpty() ? failed.get(0).getMessage() : "no errors"));
         return out;
+    }
+
+    private static String heldRetirements(Inputs in) {
+        if (in.heldRetirements().isEmpty()) return "";
+        return " (" + String.join("; ", in.heldRetirements().stream().map(Plan.Refusal::message).toList()) + ")";
     }
 
     private static Condition condition(Inputs in, String type, boolean status, String reason, String message) {

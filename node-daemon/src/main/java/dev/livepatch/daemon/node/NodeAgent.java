@@ -2,108 +2,153 @@ package dev.livepatch.daemon.node;
 
 import dev.livepatch.api.v1alpha1.NodeLivePatch;
 import dev.livepatch.daemon.execute.Converger;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
-import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Objects;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 /**
- * Watches this node's own NodeLivePatch (an informer on one name) and runs convergence passes on one
- * worker thread: on every spec event, and every {@code resync} (grace periods ending, kernel drift,
- * a reboot under a running daemon). Events arriving during a pass coalesce into one more pass.
+ * Runs one node's convergence slices on a scheduler: on every trigger (a spec event), when a slice
+ * asks to come back (a transition in flight: after the poll interval), when a timer is due (an
+ * rmmod, a retry), and every {@code resync}. Each slice starts by reading the current NodeLivePatch,
+ * so a spec change, a new {@code onStall} or a deletion is seen between two looks at a stalled
+ * transition. At most one slice of a node runs at a time; triggers during a slice coalesce into one
+ * more. The scheduler may be the node's own thread (the DaemonSet) or a pool shared by many agents
+ * (the simulated fleet).
  *
  * <p>No NodeLivePatch (not created yet, or deleted with its node) means: do nothing — an absent
  * object is never read as "retire everything".
  */
 public final class NodeAgent implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NodeAgent.class);
-    private final KubernetesClient client;
     private final String nodeName;
+    private final Supplier<NodeLivePatch> current;
     private final Converger converger;
-    private final StatusWriter writer;
+    private final Runnable onNewObject;
+    private final ScheduledExecutorService scheduler;
     private final Duration resync;
-    private final ScheduledExecutorService worker = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "converge");
-        t.setDaemon(true);
-        return t;
-    });
-    private final AtomicBoolean queued = new AtomicBoolean();
-    private final AtomicLong passes = new AtomicLong();
-    private SharedIndexInformer<NodeLivePatch> informer;
-    private String uid;
+    private final Duration stuckAfter;
+    private final Clock clock;
 
-    public NodeAgent(KubernetesClient client, String nodeName, Converger converger, StatusWriter writer, Duration resync) {
-        this.client = client;
+    // guarded by this
+    private boolean running;
+    private boolean pending;
+    private boolean closed;
+    private ScheduledFuture<?> wake;
+    private ScheduledFuture<?> resyncTask;
+    private Instant sliceStartedAt;
+    private String uid;
+    private long slices;
+
+    /**
+     * @param current     the node's NodeLivePatch as last seen (null: none)
+     * @param onNewObject run when the NodeLivePatch is a new object (its status writer must write again)
+     * @param stuckAfter  a slice running longer than this makes the agent not alive (liveness restarts the pod)
+     */
+    public NodeAgent(String nodeName, Supplier<NodeLivePatch> current, Converger converger, Runnable onNewObject,
+                     ScheduledExecutorService scheduler, Duration resync, Duration stuckAfter, Clock clock) {
         this.nodeName = nodeName;
+        this.current = current;
         this.converger = converger;
-        this.writer = writer;
+        this.onNewObject = onNewObject;
+        this.scheduler = scheduler;
         this.resync = resync;
+        this.stuckAfter = stuckAfter;
+        this.clock = clock;
     }
 
     public NodeAgent start() {
-        informer = client.resources(NodeLivePatch.class).withName(nodeName).inform(new ResourceEventHandler<>() {
-            @Override
-            public void onAdd(NodeLivePatch obj) { trigger(); }
-
-            @Override
-            public void onUpdate(NodeLivePatch oldObj, NodeLivePatch newObj) {
-                if (!Objects.equals(oldObj.getMetadata().getGeneration(), newObj.getMetadata().getGeneration())) trigger();
-            }
-
-            @Override
-            public void onDelete(NodeLivePatch obj, boolean deletedFinalStateUnknown) {
-                log.atInfo().addKeyValue("node", nodeName).log("NodeLivePatch deleted; kernel left as it is");
-            }
-        });
-        worker.scheduleWithFixedDelay(this::trigger, resync.toMillis(), resync.toMillis(), TimeUnit.MILLISECONDS);
+        synchronized (this) {
+            resyncTask = scheduler.scheduleWithFixedDelay(this::trigger, resync.toMillis(), resync.toMillis(), TimeUnit.MILLISECONDS);
+        }
         trigger();
         return this;
     }
 
-    /** Asks for a pass; at most one waits behind the running one. */
+    /** Asks for a slice; at most one waits behind the running one. */
     public void trigger() {
-        if (queued.compareAndSet(false, true)) worker.execute(this::pass);
+        synchronized (this) {
+            if (closed) return;
+            if (running) {
+                pending = true;
+                return;
+            }
+            running = true;
+            pending = false;
+        }
+        scheduler.execute(this::run);
     }
 
-    private void pass() {
-        queued.set(false);
-        NodeLivePatch nlp = informer == null ? null : informer.getStore().getByKey(nodeName);
-        if (nlp == null) return;
-        if (!Objects.equals(uid, nlp.getMetadata().getUid())) {
-            uid = nlp.getMetadata().getUid();
-            writer.reset();
+    private void run() {
+        synchronized (this) {
+            if (closed) {
+                running = false;
+                return;
+            }
+            pending = false;
+            sliceStartedAt = clock.instant();
         }
+        Instant wakeAt = null;
+        boolean ran = false;
         try {
-            long gen = nlp.getMetadata().getGeneration() == null ? 0 : nlp.getMetadata().getGeneration();
-            converger.converge(nlp.getSpec(), gen);
-            passes.incrementAndGet();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            NodeLivePatch nlp = current.get();
+            if (nlp != null) {
+                if (!Objects.equals(uid, nlp.getMetadata().getUid())) {
+                    uid = nlp.getMetadata().getUid();
+                    onNewObject.run();
+                }
+                long gen = nlp.getMetadata().getGeneration() == null ? 0 : nlp.getMetadata().getGeneration();
+                wakeAt = converger.slice(nlp.getSpec(), gen).wakeAt();
+                ran = true;
+            }
         } catch (RuntimeException e) {
-            log.atError().setCause(e).addKeyValue("node", nodeName).log("convergence pass failed; retried at the next resync");
+            log.atError().setCause(e).addKeyValue("node", nodeName).log("convergence slice failed; tried again at the next resync");
+        } finally {
+            finish(wakeAt, ran);
         }
     }
 
-    /** Ready: the watch has synced and one pass has completed. */
-    public boolean ready() { return informer != null && informer.hasSynced() && passes.get() > 0; }
+    private void finish(Instant wakeAt, boolean ran) {
+        boolean again;
+        synchronized (this) {
+            if (ran) slices++;
+            sliceStartedAt = null;
+            again = pending && !closed;
+            if (!again) running = false;
+            pending = false;
+            if (!again && !closed && wakeAt != null) {
+                long delay = Math.max(0, Duration.between(clock.instant(), wakeAt).toMillis());
+                if (delay < resync.toMillis()) {
+                    if (wake != null) wake.cancel(false);
+                    wake = scheduler.schedule(this::trigger, delay, TimeUnit.MILLISECONDS);
+                }
+            }
+        }
+        if (again) scheduler.execute(this::run);
+    }
 
-    /** Alive: the worker runs (a pass may legitimately block through a long transition). */
-    public boolean alive() { return !worker.isShutdown(); }
+    /** Ready: one slice has run (the caller adds its watch's sync). */
+    public synchronized boolean ready() { return slices > 0; }
 
-    public long passes() { return passes.get(); }
+    /** Alive: not closed, and no slice has been running longer than stuckAfter (a slice is bounded: longer means stuck). */
+    public synchronized boolean alive() {
+        return !closed && (sliceStartedAt == null || Duration.between(sliceStartedAt, clock.instant()).compareTo(stuckAfter) < 0);
+    }
 
+    public synchronized long slices() { return slices; }
+
+    /** Stops scheduling slices; a slice in progress runs to its end. */
     @Override
-    public void close() {
-        if (informer != null) informer.close();
-        worker.shutdownNow();
+    public synchronized void close() {
+        closed = true;
+        if (wake != null) wake.cancel(false);
+        if (resyncTask != null) resyncTask.cancel(false);
     }
 }

@@ -5,14 +5,17 @@ import dev.livepatch.daemon.config.DaemonConfig;
 import dev.livepatch.daemon.execute.Converger;
 import dev.livepatch.daemon.execute.ExecutorSettings;
 import dev.livepatch.daemon.execute.HostStateStore;
-import dev.livepatch.daemon.kernel.KernelLog;
+import dev.livepatch.daemon.kernel.Kernel;
 import dev.livepatch.daemon.kernel.FinitModuleLoader;
+import dev.livepatch.daemon.kernel.KernelLog;
+import dev.livepatch.daemon.kernel.ModuleLoader;
 import dev.livepatch.daemon.kernel.NativeModuleFiles;
 import dev.livepatch.daemon.kernel.SysfsKernel;
 import dev.livepatch.daemon.metrics.DaemonMetrics;
 import dev.livepatch.daemon.module.CachingModuleStore;
 import dev.livepatch.daemon.module.ConfigMapFetcher;
 import dev.livepatch.daemon.module.HostPathFetcher;
+import dev.livepatch.daemon.module.ModuleStore;
 import dev.livepatch.daemon.module.UrlFetcher;
 import dev.livepatch.daemon.time.Sleeper;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -22,20 +25,38 @@ import java.time.Duration;
 import java.util.List;
 import java.util.function.Consumer;
 
-/** Builds the real converger from the configuration: the one place where side-effect implementations are chosen. */
+/**
+ * The one assembly of the daemon's parts, used by {@code Main} (the DaemonSet and one-shot mode),
+ * the simulated node and the simulated fleet: only the host side effects differ between them.
+ */
 public final class Wiring {
     private Wiring() {}
 
-    /** @param client null in one-shot mode (ConfigMap sources then fail clearly) */
-    public static Converger converger(DaemonConfig c, KubernetesClient client, KernelLog kernelLog, DaemonMetrics metrics,
-                               Consumer<NodeLivePatchStatus> publisher) {
+    /** The side effects of one host: its kernel, how modules are loaded, its kernel log, its module cache, its records. */
+    public record Host(Kernel kernel, ModuleLoader loader, KernelLog kernelLog, ModuleStore store, HostStateStore stateStore) {}
+
+    /** The real node's side effects. @param client null in one-shot mode (ConfigMap sources then fail clearly) */
+    public static Host host(DaemonConfig c, KubernetesClient client, KernelLog kernelLog) {
         CachingModuleStore store = new CachingModuleStore(c.moduleCacheDir(), List.of(
                 new UrlFetcher(c.fetchTimeout(), c.fetchAttempts(), c.fetchBackoff(), Sleeper.REAL, c.maxModuleBytes()),
                 new ConfigMapFetcher(client),
                 new HostPathFetcher(c.hostPrefix(), c.maxModuleBytes())), new NativeModuleFiles(), c.moduleCacheGrace(), Clock.systemUTC(),
                 c.maxModuleBytes());
-        ExecutorSettings settings = new ExecutorSettings(c.unloadGrace(), c.poll(), 5, Duration.ofSeconds(1), Duration.ofMinutes(10), 64);
-        return new Converger(new SysfsKernel(c.hostPrefix()), new FinitModuleLoader(), store, kernelLog,
-                new HostStateStore(c.stateFile()), Clock.systemUTC(), Sleeper.REAL, settings, metrics, publisher);
+        return new Host(new SysfsKernel(c.hostPrefix()), new FinitModuleLoader(), kernelLog, store, new HostStateStore(c.stateFile()));
+    }
+
+    public static ExecutorSettings settings(DaemonConfig c) {
+        return new ExecutorSettings(c.unloadGrace(), c.poll(), Duration.ofSeconds(2), Duration.ofMinutes(5), Duration.ofMinutes(10), 64);
+    }
+
+    public static Converger converger(Host host, Clock clock, Sleeper sleeper, ExecutorSettings settings, DaemonMetrics metrics,
+                                      Consumer<NodeLivePatchStatus> publisher) {
+        return new Converger(host.kernel(), host.loader(), host.store(), host.kernelLog(), host.stateStore(), clock, sleeper, settings, metrics, publisher);
+    }
+
+    /** The real node's converger. */
+    public static Converger converger(DaemonConfig c, KubernetesClient client, KernelLog kernelLog, DaemonMetrics metrics,
+                                      Consumer<NodeLivePatchStatus> publisher) {
+        return converger(host(c, client, kernelLog), Clock.systemUTC(), Sleeper.REAL, settings(c), metrics, publisher);
     }
 }

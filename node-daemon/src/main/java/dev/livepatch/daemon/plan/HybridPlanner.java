@@ -11,7 +11,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * The hybrid-mode planner (DESIGN §5 rules 1-4): a pure function from the kernel as read, the
+ * The hybrid-mode planner (rules 1-4 below): a pure function from the kernel as read, the
  * desired set D and the daemon's records to the ordered steps that converge the kernel, or a
  * refusal per module with its reason.
  *
@@ -34,7 +34,7 @@ import java.util.stream.Collectors;
  * </ol>
  *
  * <p>Retirement waits for the loads it may depend on: a managed patch is kept while a desired module
- * of its LivePatch, or (for a replaceable patch) any desired replaceable module, is not enabled — so
+ * of its own LivePatch is not enabled (another LivePatch's failure holds nothing of it) — so
  * a refused or failed upgrade leaves the old fix in place instead of a node without it.
  *
  * <p>Same name, other sha256: a loaded patch cannot be swapped for another build under the same
@@ -80,8 +80,13 @@ public final class HybridPlanner {
                 continue;
             }
             if (in.loadedModules().contains(d.name())) {
-                refusals.add(new Plan.Refusal(d.name(), NodeReasons.APPLYING, "waiting for the previous copy of module " + d.name()
-                        + " to be unloaded (its rmmod grace period) before loading it again", false));
+                String unloadAfter = in.pendingUnloads().get(d.name());
+                refusals.add(unloadAfter != null
+                        ? new Plan.Refusal(d.name(), NodeReasons.APPLYING, "waiting for the previous copy of module " + d.name()
+                                + " to be unloaded (its rmmod grace period ends " + unloadAfter + ") before loading it again", false)
+                        : new Plan.Refusal(d.name(), NodeReasons.BLOCKED, "cannot load module " + d.name() + ": a module of that name is "
+                                + "loaded without a livepatch directory (disabled by hand, or loaded by another tool) and the daemon has no "
+                                + "record of it, so it is left alone; unload it (rmmod " + d.name() + ") and the daemon loads the module", false));
                 continue;
             }
             if (d.atomicReplace()) {
@@ -93,24 +98,30 @@ public final class HybridPlanner {
         }
 
         // Rule 1, second half: retire managed patches D no longer names, topmost first. "Only then":
-        // while a desired module is not enabled (refused, failed, waiting), the patches it may be meant
-        // to succeed stay: those of its LivePatch, and, when it is replaceable, every replaceable one.
+        // while a desired module of a LivePatch is not enabled (refused, failed, waiting), the patches
+        // of that LivePatch it may be meant to succeed stay; other LivePatches' retirements go on.
         List<Desired> missing = in.desired().stream().filter(d -> !enabledAsDesired(stack, d)).toList();
-        Set<String> waitingLivePatches = missing.stream().map(Desired::livePatch).filter(l -> l != null).collect(Collectors.toSet());
-        boolean replaceableMissing = missing.stream().anyMatch(Desired::replaceable);
+        List<Plan.Refusal> held = new ArrayList<>();
         for (int i = stack.size() - 1; i >= 0; i--) {
             Entry e = stack.get(i);
             if (e.managed() == null || desiredNames.contains(e.name())) continue;
-            if (waitingLivePatches.contains(e.managed().livePatch()) || (replaceableMissing && e.managed().replaceable())) continue;
+            List<String> awaited = missing.stream().filter(d -> d.livePatch() != null && d.livePatch().equals(e.managed().livePatch()))
+                    .map(Desired::name).toList();
+            if (!awaited.isEmpty()) {
+                held.add(new Plan.Refusal(e.name(), NodeReasons.APPLYING, "retirement of patch " + e.name() + " waits for " + awaited
+                        + " of LivePatch " + e.managed().livePatch() + " to be enabled (load before retire)", false));
+                continue;
+            }
             steps.add(new Step.Disable(e.name()));
         }
-        return new Plan(steps, refusals);
+        return new Plan(steps, refusals, held);
     }
 
     /** Rule 3; returns the atomic-replace modules refused for it. */
     private static Set<String> checkAtomicRule(List<Desired> desired, List<Plan.Refusal> refusals) {
         List<Desired> atomic = desired.stream().filter(d -> d.atomicReplace() && !d.blocked()).toList();
-        List<String> otherReplaceable = desired.stream().filter(d -> !d.blocked() && d.replaceable() && !d.atomicReplace())
+        // A blocked replaceable module still counts: its LivePatch's loaded versions would be swept while it cannot be loaded.
+        List<String> otherReplaceable = desired.stream().filter(d -> d.replaceable() && !d.atomicReplace())
                 .map(Desired::name).toList();
         Set<String> refused = new HashSet<>();
         for (Desired a : atomic) {

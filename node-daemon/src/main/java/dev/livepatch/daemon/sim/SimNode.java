@@ -7,6 +7,7 @@ import dev.livepatch.api.v1alpha1.OnStall;
 import dev.livepatch.daemon.execute.Converger;
 import dev.livepatch.daemon.execute.ExecutorSettings;
 import dev.livepatch.daemon.execute.HostStateStore;
+import dev.livepatch.daemon.node.Wiring;
 import dev.livepatch.daemon.kernel.SysfsKernel;
 import dev.livepatch.daemon.metrics.DaemonMetrics;
 import dev.livepatch.daemon.module.CachingModuleStore;
@@ -76,14 +77,18 @@ public final class SimNode {
     public Converger daemon() { return daemon(this::sleep); }
 
     public Converger daemon(Sleeper sleeper) {
+        return Wiring.converger(host(root, kernel), clock, sleeper, settings, metrics, s -> {
+            published.add(s);
+            publisher.accept(s);
+        });
+    }
+
+    /** The side effects of a simulated host: its kernel's files under {@code root}, its module cache and records there too. */
+    public static Wiring.Host host(Path root, SimKernel kernel) {
         CachingModuleStore store = new CachingModuleStore(root.resolve("var/lib/livepatch-operator/modules"),
                 List.of(new HostPathFetcher(root, 64L << 20)));
-        return new Converger(new SysfsKernel(root, kernel), kernel, store, kernel,
-                new HostStateStore(root.resolve("var/lib/livepatch-operator/state.json")), clock, sleeper, settings,
-                metrics, s -> {
-                    published.add(s);
-                    publisher.accept(s);
-                });
+        return new Wiring.Host(new SysfsKernel(root, kernel), kernel, kernel, store,
+                new HostStateStore(root.resolve("var/lib/livepatch-operator/state.json")));
     }
 
     /** Writes a livepatch module file for this node's kernel and returns its spec entry (stallTimeout 60s, Revert). */

@@ -29,6 +29,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -43,6 +46,17 @@ class NodeAgentMockServerTest {
     private KubernetesMockServer server;
     private KubernetesClient client;
     private NodeAgent agent;
+    private OwnNodeLivePatch own;
+    private final ScheduledExecutorService worker = Executors.newScheduledThreadPool(2);
+
+    /** The agent's slices never sleep: simulated time moves on by itself, ten times as fast as real time. */
+    private NodeAgent startAgent(SimNode node, StatusWriter writer, Duration resync) {
+        worker.scheduleAtFixedRate(() -> node.sleep(Duration.ofMillis(100)), 10, 10, TimeUnit.MILLISECONDS);
+        own = new OwnNodeLivePatch(client, NODE);
+        NodeAgent a = new NodeAgent(NODE, own::current, node.daemon(), writer::reset, worker, resync, Duration.ofMinutes(1), node.clock());
+        own.start(a::trigger);
+        return a.start();
+    }
 
     @BeforeEach
     void startServer() {
@@ -57,6 +71,8 @@ class NodeAgentMockServerTest {
     @AfterEach
     void stop() {
         if (agent != null) agent.close();
+        if (own != null) own.close();
+        worker.shutdownNow();
         client.close();
         server.destroy();
     }
@@ -79,7 +95,7 @@ class NodeAgentMockServerTest {
 
         StatusWriter writer = new StatusWriter(client, NODE);
         node.publishTo(writer);
-        agent = new NodeAgent(client, NODE, node.daemon(), writer, Duration.ofMillis(200)).start();
+        agent = startAgent(node, writer, Duration.ofMillis(200));
 
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
             NodeLivePatchStatus s = stored().getStatus();
@@ -93,12 +109,12 @@ class NodeAgentMockServerTest {
         assertThat(node.kernel().enabledPatches()).containsExactly("lp_a");
         assertThat(stored().getSpec().getModules()).containsExactly(a); // the spec is the operator's: untouched
         assertThat(client.resources(NodeLivePatch.class).withName("worker-2").get().getStatus()).isNull();
-        await().atMost(Duration.ofSeconds(10)).until(agent::ready);
+        await().atMost(Duration.ofSeconds(10)).until(() -> own.synced() && agent.ready());
 
         // idle resyncs write nothing
         String version = stored().getMetadata().getResourceVersion();
-        long passes = agent.passes();
-        await().atMost(Duration.ofSeconds(10)).until(() -> agent.passes() >= passes + 3);
+        long passes = agent.slices();
+        await().atMost(Duration.ofSeconds(10)).until(() -> agent.slices() >= passes + 3);
         assertThat(stored().getMetadata().getResourceVersion()).isEqualTo(version);
 
         // the operator empties the spec: the patch is retired
@@ -122,9 +138,9 @@ class NodeAgentMockServerTest {
         node.kernel().loadForeign("vendor_fix", false);
         StatusWriter writer = new StatusWriter(client, NODE);
         node.publishTo(writer);
-        agent = new NodeAgent(client, NODE, node.daemon(), writer, Duration.ofMillis(100)).start();
+        agent = startAgent(node, writer, Duration.ofMillis(100));
         await().atMost(Duration.ofSeconds(10)).pollDelay(Duration.ofMillis(500)).until(() -> true);
-        assertThat(agent.passes()).isZero();
+        assertThat(agent.slices()).isZero();
         assertThat(node.published()).isEmpty();
         assertThat(node.kernel().enabledPatches()).containsExactly("vendor_fix");
     }

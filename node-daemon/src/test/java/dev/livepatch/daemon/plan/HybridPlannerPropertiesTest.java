@@ -146,15 +146,18 @@ class HybridPlannerPropertiesTest {
     }
 
     @Property(tries = 1000)
-    void duringAReplaceableUpgradeSomeVersionIsEnabledAfterEveryStep(@ForAll("worlds") World w) {
-        boolean replaceableEnabled = w.input().patches().stream()
-                .anyMatch(p -> w.input().managed().containsKey(p.name()) && w.input().managed().get(p.name()).replaceable());
-        boolean replaceableDesired = w.input().desired().stream().anyMatch(Desired::replaceable);
-        if (!replaceableEnabled || !replaceableDesired) return;
-        Set<String> desiredReplaceable = w.input().desired().stream().filter(Desired::replaceable).map(Desired::name).collect(Collectors.toSet());
-        for (List<Model> stack : apply(w, HybridPlanner.plan(w.input()))) {
-            assertThat(stack).as("some replaceable version enabled")
-                    .anyMatch(m -> m.managed() != null && (m.managed().replaceable() || desiredReplaceable.contains(m.name())));
+    void duringAReplaceableUpgradeSomeVersionOfItsLivePatchIsEnabledAfterEveryStep(@ForAll("worlds") World w) {
+        for (String livePatch : LIVEPATCHES) {
+            Set<String> desiredOfIt = w.input().desired().stream().filter(d -> d.replaceable() && livePatch.equals(d.livePatch()))
+                    .map(Desired::name).collect(Collectors.toSet());
+            boolean replaceableEnabled = w.input().patches().stream().anyMatch(p -> p.enabled() && w.input().managed().containsKey(p.name())
+                    && w.input().managed().get(p.name()).replaceable() && livePatch.equals(w.input().managed().get(p.name()).livePatch()));
+            if (!replaceableEnabled || desiredOfIt.isEmpty()) continue;
+            for (List<Model> stack : apply(w, HybridPlanner.plan(w.input()))) {
+                assertThat(stack).as("some replaceable version of %s enabled in %s", livePatch, w)
+                        .anyMatch(m -> m.managed() != null && (desiredOfIt.contains(m.name())
+                                || (m.managed().replaceable() && livePatch.equals(m.managed().livePatch()))));
+            }
         }
     }
 

@@ -1,0 +1,69 @@
+package dev.livepatch.daemon.execute;
+
+import dev.livepatch.api.v1alpha1.NodeModule;
+import dev.livepatch.daemon.kernel.KernelSnapshot;
+import dev.livepatch.daemon.kernel.ModuleImage;
+import dev.livepatch.daemon.module.ModuleException;
+import dev.livepatch.daemon.module.ModuleStore;
+import dev.livepatch.daemon.plan.DesiredSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The module-file edge of a step: fetches and verifies the files of desired modules the kernel does
+ * not have yet. A permanent refusal (checksum, vermagic, not a livepatch, name) is recorded as the
+ * module's failure until its spec entry changes; a retryable one (a fetch timeout, an API server's
+ * 429) is recorded with its attempt count and tried again after a doubling, bounded backoff.
+ */
+final class ModuleFiles {
+    private static final Logger log = LoggerFactory.getLogger(ModuleFiles.class);
+    private final ModuleStore store;
+    private final ExecutorSettings settings;
+
+    ModuleFiles(ModuleStore store, ExecutorSettings settings) {
+        this.store = store;
+        this.settings = settings;
+    }
+
+    /** Verified images of the desired modules that may be loaded now, by name; the caller closes them. Failures go into {@code records}. */
+    Map<String, ModuleImage> ensure(DesiredSet desired, HostState records, KernelSnapshot kernel, Instant now) {
+        Map<String, ModuleImage> images = new HashMap<>();
+        for (NodeModule m : desired.modules()) {
+            String name = m.getName();
+            if (kernel.patch(name).isPresent() || kernel.moduleLoaded(name)) continue;
+            HostState.Failure f = records.failures.get(name);
+            if (f != null && (!f.retryable || Instant.parse(f.nextAttemptAt).isAfter(now))) continue;
+            try {
+                images.put(name, store.verified(m, kernel.release()));
+                records.failures.remove(name);
+            } catch (ModuleException e) {
+                int attempts = f == null ? 1 : f.attempts + 1;
+                HostState.Failure failure = new HostState.Failure(DesiredSet.key(m), e.reason(), e.getMessage(), f == null ? now.toString() : f.since);
+                if (e.retryable()) {
+                    failure.retryable = true;
+                    failure.attempts = attempts;
+                    failure.nextAttemptAt = now.plus(settings.backoff(attempts)).toString();
+                }
+                records.failures.put(name, failure);
+                log.atWarn().addKeyValue("module", name).addKeyValue("reason", e.reason()).addKeyValue("retryable", e.retryable())
+                        .addKeyValue("attempt", attempts).addKeyValue("error", e.getMessage()).log("module not available");
+            }
+        }
+        return images;
+    }
+
+    /** Drops cached files nothing names any more: not the spec, not a record. */
+    void prune(DesiredSet desired, HostState records) {
+        Set<String> referenced = new HashSet<>();
+        desired.modules().forEach(m -> referenced.add(m.getSource().getSha256()));
+        records.managed.values().forEach(m -> referenced.add(m.sha256));
+        records.retained.values().forEach(m -> referenced.add(m.sha256));
+        store.prune(referenced);
+    }
+}

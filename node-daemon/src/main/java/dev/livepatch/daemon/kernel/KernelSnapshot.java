@@ -1,0 +1,39 @@
+package dev.livepatch.daemon.kernel;
+
+import dev.livepatch.api.v1alpha1.KernelCapabilities;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The kernel as read at one instant: everything one step of the daemon decides from. Read whole
+ * or not at all: a read that fails (EACCES, EMFILE) fails the snapshot, so a broken read is never
+ * taken for "absent".
+ *
+ * @param patches the patch directories, as the kernel lists them
+ * @param modules loaded modules with their refcount
+ */
+public record KernelSnapshot(String release, String bootId, KernelCapabilities capabilities, List<PatchState> patches,
+                             Map<String, Integer> modules) {
+    public KernelSnapshot {
+        patches = List.copyOf(patches);
+        modules = Map.copyOf(modules);
+    }
+
+    public static KernelSnapshot read(Kernel kernel) throws KernelException {
+        return new KernelSnapshot(kernel.release(), kernel.bootId(), kernel.capabilities(), kernel.patches(), kernel.modules());
+    }
+
+    public Optional<PatchState> patch(String name) {
+        return patches.stream().filter(p -> p.name().equals(name)).findFirst();
+    }
+
+    public Optional<PatchState> inTransition() {
+        return patches.stream().filter(PatchState::transition).findFirst();
+    }
+
+    public boolean moduleLoaded(String name) { return modules.containsKey(name); }
+
+    public boolean livepatch() { return Boolean.TRUE.equals(capabilities.getLivepatch()); }
+}

@@ -1,0 +1,142 @@
+package dev.livepatch.daemon.plan;
+
+import dev.livepatch.api.v1alpha1.NodeModule;
+import dev.livepatch.api.v1alpha1.NodeReasons;
+import dev.livepatch.api.v1alpha1.OnStall;
+import dev.livepatch.api.v1alpha1.TransitionDirection;
+import dev.livepatch.daemon.execute.HostState;
+import dev.livepatch.daemon.kernel.KernelSnapshot;
+import dev.livepatch.daemon.kernel.PatchState;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * The node planner: a pure function from one kernel snapshot, the reconciled host records and the
+ * desired set to the ONE next action. In this order:
+ * <ol>
+ *   <li>A transition in flight is awaited (one at a time, the kernel allows no other). Ours is
+ *       reversed when the kernel shows it built with atomic replace against its declaration
+ *       ({@code AtomicReplaceUndeclared}, before it can sweep anything), or when it outlasted its
+ *       stallTimeout under {@code onStall: Revert}. Someone else's is never touched.</li>
+ *   <li>A module whose patch is gone and whose grace period is over is unloaded.</li>
+ *   <li>The hybrid plan's first step (load, protect, retire), skipping a retirement whose stalled
+ *       try was reversed until its retry time.</li>
+ *   <li>Else done, with the instant the next timer (an rmmod, a retry) is due.</li>
+ * </ol>
+ */
+public final class NodePlanner {
+    /**
+     * @param available desired modules whose verified image is at hand (fetched and checked this step)
+     * @param poll      how long to wait before looking at a transition in flight again
+     */
+    public record NodeView(KernelSnapshot kernel, HostState records, DesiredSet desired, Set<String> available, Instant now, Duration poll) {}
+
+    /**
+     * @param plan    the hybrid plan this decision came from (refusals and held retirements for the status); empty while a transition is in flight
+     * @param stalled the transition in flight has outlasted its stallTimeout
+     */
+    public record Decision(Action action, Plan plan, boolean stalled) {}
+
+    private static final Plan NO_PLAN = new Plan(List.of(), List.of(), List.of());
+
+    private NodePlanner() {}
+
+    public static Decision decide(NodeView v) {
+        if (!v.kernel().livepatch()) return new Decision(new Action.Done(null), NO_PLAN, false);
+        Optional<PatchState> inFlight = v.kernel().inTransition();
+        if (inFlight.isPresent()) return awaitOrRevert(v, inFlight.get());
+        for (Map.Entry<String, HostState.Pending> p : v.records().pendingUnloads.entrySet()) {
+            String module = p.getKey();
+            if (!Instant.parse(p.getValue().unloadAfter).isAfter(v.now()) && v.kernel().patch(module).isEmpty()
+                    && v.kernel().modules().getOrDefault(module, 0) == 0) {
+                return new Decision(new Action.Unload(module), NO_PLAN, false);
+            }
+        }
+        Plan plan = HybridPlanner.plan(planInput(v));
+        for (Step step : plan.steps()) {
+            if (step instanceof Step.Load l) return new Decision(new Action.Load(l.module()), plan, false);
+            if (step instanceof Step.Protect p) return new Decision(new Action.Protect(p.patch()), plan, false);
+            if (retireDue(v, step.patch())) return new Decision(new Action.Disable(step.patch()), plan, false);
+        }
+        return new Decision(new Action.Done(nextTimer(v)), plan, false);
+    }
+
+    private static Decision awaitOrRevert(NodeView v, PatchState p) {
+        HostState.InFlight f = v.records().inFlight;
+        HostState.Managed rec = v.records().managed.get(p.name());
+        Action wait = new Action.Wait(v.now().plus(v.poll()));
+        if (f == null || !f.patch.equals(p.name()) || rec == null) return new Decision(wait, NO_PLAN, false);
+        boolean asStarted = (p.enabled() ? TransitionDirection.Patching : TransitionDirection.Unpatching) == f.direction;
+        if (asStarted && f.direction == TransitionDirection.Patching && Boolean.TRUE.equals(p.replace()) && !rec.atomicReplace) {
+            return new Decision(new Action.Revert(p.name(), NodeReasons.ATOMIC_REPLACE_UNDECLARED), NO_PLAN, false);
+        }
+        Optional<NodeModule> entry = v.desired().entry(p.name()).filter(m -> m.getSource().getSha256().equals(rec.sha256));
+        Duration stallTimeout = DesiredSet.stallTimeout(entry.map(NodeModule::getStallTimeout).orElse(rec.stallTimeout));
+        OnStall onStall = DesiredSet.onStall(entry.map(NodeModule::getOnStall).orElse(rec.onStall));
+        boolean stalled = f.stalled || f.observedMillis > stallTimeout.toMillis();
+        if (stalled && asStarted && onStall == OnStall.Revert) {
+            return new Decision(new Action.Revert(p.name(), NodeReasons.STALL_REVERTED), NO_PLAN, true);
+        }
+        return new Decision(wait, NO_PLAN, stalled);
+    }
+
+    private static boolean retireDue(NodeView v, String patch) {
+        String after = v.records().retireRetryAfter.get(patch);
+        return after == null || !Instant.parse(after).isAfter(v.now());
+    }
+
+    private static Instant nextTimer(NodeView v) {
+        HostState r = v.records();
+        return Stream.of(r.pendingUnloads.values().stream().map(p -> p.unloadAfter),
+                        r.failures.values().stream().filter(f -> f.retryable).map(f -> f.nextAttemptAt),
+                        r.retireRetryAfter.values().stream())
+                .flatMap(s -> s)
+                .filter(t -> t != null)
+                .map(Instant::parse)
+                .min(Comparator.naturalOrder())
+                .orElse(null);
+    }
+
+    static PlanInput planInput(NodeView v) {
+        HostState r = v.records();
+        List<PlanInput.Patch> patches = stack(v.kernel().patches(), r).stream()
+                .map(p -> new PlanInput.Patch(p.name(), p.enabled(), p.replaceableAttr())).toList();
+        List<PlanInput.Desired> desired = new ArrayList<>();
+        for (NodeModule m : v.desired().modules()) {
+            String name = m.getName();
+            boolean loaded = v.kernel().patch(name).isPresent() || v.kernel().moduleLoaded(name);
+            boolean blocked = r.failures.containsKey(name) || (!loaded && !v.available().contains(name));
+            desired.add(new PlanInput.Desired(name, m.getSource().getSha256(), !m.isPinned(), m.isAtomicReplace(), blocked, m.getLivePatch()));
+        }
+        Map<String, PlanInput.Managed> managed = new HashMap<>();
+        r.managed.forEach((n, m) -> managed.put(n, new PlanInput.Managed(n, m.sha256, m.replaceable, m.atomicReplace, m.livePatch)));
+        Map<String, String> pending = new HashMap<>();
+        r.pendingUnloads.forEach((n, p) -> pending.put(n, p.unloadAfter));
+        return new PlanInput(patches, v.kernel().modules().keySet(), Boolean.TRUE.equals(v.kernel().capabilities().getHybridAttr()),
+                desired, managed, pending);
+    }
+
+    /**
+     * The patch stack, bottom first: the kernel's stack_order where every patch has one; else (6.1)
+     * the load order the records keep — unmanaged patches first (they were there before ours, as
+     * far as the daemon can tell), then ours by when it loaded them.
+     */
+    public static List<PatchState> stack(List<PatchState> patches, HostState records) {
+        List<PatchState> ordered = new ArrayList<>(patches);
+        if (!ordered.isEmpty() && ordered.stream().allMatch(p -> p.stackOrder() != null)) {
+            ordered.sort(Comparator.comparingInt(PatchState::stackOrder));
+        } else {
+            ordered.sort(Comparator.comparingLong(p -> Optional.ofNullable(records.managed.get(p.name())).map(m -> m.seq).orElse(0L)));
+        }
+        return ordered;
+    }
+}
