@@ -87,7 +87,7 @@ public final class SimFleet implements AutoCloseable {
     this.id = id;
     this.hosts = hosts;
     this.random = new Random(settings.seed());
-    this.executorSettings = new ExecutorSettings(settings.unloadGrace(), settings.poll(), 5, Duration.ofMillis(200), Duration.ofSeconds(5), 64);
+    this.executorSettings = new ExecutorSettings(settings.unloadGrace(), settings.poll(), Duration.ofMillis(200), Duration.ofSeconds(5), Duration.ofSeconds(5), 64);
     this.pool = new ScheduledThreadPoolExecutor(settings.threads(), daemonThreads("fleet-" + id));
     this.pool.setRemoveOnCancelPolicy(true);
     this.informer = client.resources(NodeLivePatch.class).inform(new ResourceEventHandler<>() {
@@ -109,8 +109,6 @@ public final class SimFleet implements AutoCloseable {
         // as the real daemon: an absent object is never read as "retire everything"
       }
     });
-    long resync = settings.resync().toMillis();
-    pool.scheduleWithFixedDelay(() -> nodes.values().forEach(FleetNode::trigger), resync, resync, TimeUnit.MILLISECONDS);
     // A real kernel moves on by itself, daemon or not: transitions complete while a daemon is down.
     pool.scheduleWithFixedDelay(this::tickKernels, KERNEL_TICK.toMillis(), KERNEL_TICK.toMillis(), TimeUnit.MILLISECONDS);
   }
@@ -165,7 +163,7 @@ public final class SimFleet implements AutoCloseable {
       fail = random.nextDouble() < settings.failureRate();
     }
     SimKernel.Config config = new SimKernel.Config(settings.kernelRelease(), false, false, false, latency, null);
-    FleetNode node = new FleetNode(name, hosts.resolve(name), config, client, pool, executorSettings, this::nodeLivePatch);
+    FleetNode node = new FleetNode(name, hosts.resolve(name), config, client, pool, executorSettings, settings.resync(), this::nodeLivePatch);
     synchronized (modules) {
       modules.forEach((module, content) -> writeModule(node, module, content));
     }

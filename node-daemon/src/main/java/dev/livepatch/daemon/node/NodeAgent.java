@@ -119,6 +119,7 @@ public final class NodeAgent implements AutoCloseable {
         boolean again;
         synchronized (this) {
             if (ran) slices++;
+            notifyAll();
             sliceStartedAt = null;
             again = pending && !closed;
             if (!again) running = false;
@@ -143,6 +144,22 @@ public final class NodeAgent implements AutoCloseable {
     }
 
     public synchronized long slices() { return slices; }
+
+    /** Waits until no slice runs (after {@link #close}: the last one has ended); false when one still runs after {@code timeout}. */
+    public synchronized boolean awaitIdle(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (running && sliceStartedAt != null) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) return false;
+            try {
+                wait(Math.max(1, left / 1_000_000));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return true;
+    }
 
     /** Stops scheduling slices; a slice in progress runs to its end. */
     @Override
