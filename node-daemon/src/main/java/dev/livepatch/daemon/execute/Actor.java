@@ -77,6 +77,7 @@ final class Actor {
         rec.onStall = m.getOnStall();
         r.managed.put(name, rec);
         r.inFlight = inFlight(name, TransitionDirection.Patching, now, incarnation);
+        r.inFlight.specKey = DesiredSet.key(m);
         kernelLog.drain();
         saver.save(r);
         try {

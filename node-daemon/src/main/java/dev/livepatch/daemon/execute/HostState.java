@@ -103,6 +103,8 @@ public class HostState {
         /** Why it is being reversed (a NodeReasons value), written before the reversing write. */
         public String revertReason;
         public int rcuWarnings;
+        /** The key of the spec entry it was started for (a load): a failure it ends in belongs to that spec, not to a newer one. */
+        public String specKey;
         /** The tasks that blocked it when it stalled, for the failure message should it be reversed. */
         public String blockingTasks;
 

@@ -36,9 +36,9 @@ public final class RecordKeeper {
         boolean rebooted = !kernel.bootId().equals(s.bootId);
         if (rebooted) s.rebooted(kernel.bootId());
         retainAndAdopt(s, kernel, desired);
-        followSpec(s, desired);
         List<TransitionRecord> finished = new ArrayList<>();
         observeTransition(s, kernel, desired, c, finished);
+        followSpec(s, desired); // after: a transition that ended for an older spec leaves a failure of that spec, cleared here
         forgetVanished(s, kernel, c);
         return new Result(s, finished, rebooted && prior.bootId != null);
     }
@@ -123,8 +123,8 @@ public final class RecordKeeper {
         if (outcome != TransitionOutcome.Reverted) return;
         if (patching) {
             String reason = f.revertReason == null ? NodeReasons.STALL_REVERTED : f.revertReason;
-            desired.entry(f.patch).ifPresent(m -> s.failures.put(f.patch, new HostState.Failure(DesiredSet.key(m), reason,
-                    revertMessage(reason, m, f.blockingTasks), c.now().toString())));
+            desired.entry(f.patch).ifPresent(m -> s.failures.put(f.patch, new HostState.Failure(f.specKey != null ? f.specKey : DesiredSet.key(m),
+                    reason, revertMessage(reason, m, f.blockingTasks), c.now().toString())));
         } else {
             s.retireRetryAfter.put(f.patch, c.now().plus(c.retireRetry()).toString());
         }

@@ -25,7 +25,7 @@ import java.util.stream.Collectors;
  *       managed patches not in D disabled, topmost first. A replaceable upgrade (new name in D, old
  *       name retired) therefore always has one version enabled.</li>
  *   <li>Pinned patches are never swept: an atomic-replace module is loaded only when every other
- *       enabled patch is a managed replaceable one D retires; or, where the kernel has the hybrid
+ *       enabled patch is a managed one D retires (pinned or not: D no longer wants it); or, where the kernel has the hybrid
  *       attribute, after writing 0 to it on every pinned managed patch (and when no unmanaged patch
  *       would be swept). Else it is refused with {@code HybridUnsupported}.</li>
  *   <li>At most one atomic-replace module, and then no other replaceable module, in D: otherwise the
@@ -146,7 +146,8 @@ public final class HybridPlanner {
         List<String> stillDesired = new ArrayList<>();
         List<String> toProtect = new ArrayList<>();
         for (Entry e : stack) {
-            boolean retiring = e.managed() != null && e.managed().replaceable() && !desiredNames.contains(e.name());
+            // A managed patch D no longer names is on its way out, pinned or not: sweeping it is what D asks for.
+            boolean retiring = e.managed() != null && !desiredNames.contains(e.name());
             if (retiring) continue;
             if (e.managed() == null) {
                 if (e.sweptByAtomicReplace(hybrid)) unmanaged.add(e.name()); // never touched, so never protected by us

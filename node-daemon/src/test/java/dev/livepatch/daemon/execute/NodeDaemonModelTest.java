@@ -1,0 +1,195 @@
+package dev.livepatch.daemon.execute;
+
+import dev.livepatch.api.v1alpha1.ModuleState;
+import dev.livepatch.api.v1alpha1.ModuleStatus;
+import dev.livepatch.api.v1alpha1.NodeLivePatchSpec;
+import dev.livepatch.api.v1alpha1.NodeLivePatchStatus;
+import dev.livepatch.api.v1alpha1.NodeModule;
+import dev.livepatch.api.v1alpha1.OnStall;
+import dev.livepatch.daemon.kernel.Errno;
+import dev.livepatch.daemon.kernel.KernelSnapshot;
+import dev.livepatch.daemon.kernel.PatchState;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.ShrinkingMode;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The daemon's promises as invariants, checked after every step of random runs against a model of
+ * the kernel with faults: random spec changes, slow and stuck transitions, refused loads, daemon
+ * processes killed at any side effect (before or after it) and restarted from the host records,
+ * reboots, time moving on. After every step:
+ * <ul>
+ *   <li>never more than one transition in flight;</li>
+ *   <li>a pinned patch the spec keeps is never disabled, swept or unloaded;</li>
+ *   <li>an upgrade never leaves a LivePatch without a fix: a replaceable LivePatch that had a version
+ *       enabled, and is still desired, still has one;</li>
+ *   <li>nothing that failed its checks is loaded.</li>
+ * </ul>
+ * Once the faults stop (and a new generation clears the failures they caused, as the operator's
+ * retry does), the node converges to the last spec and its status says so.
+ *
+ * <p>A failure names the step that broke which rule; jqwik shrinks the run to a short one.
+ */
+class NodeDaemonModelTest {
+
+    /** One step of a run. */
+    sealed interface Op permits SetSpec, Slice, Advance, Stick, FailNextLoad, Crash, Restart, Reboot {}
+
+    record SetSpec(int pinned, int upgrade, boolean bad, boolean onStallWait) implements Op {
+        List<String> names() {
+            List<String> n = new ArrayList<>();
+            if ((pinned & 1) != 0) n.add("lp_pin1");
+            if ((pinned & 2) != 0) n.add("lp_pin2");
+            if (upgrade >= 1 && upgrade <= 3) n.add("lp_cum_v" + upgrade);
+            if (upgrade == 4) n.add("lp_all");
+            if (bad) {
+                n.add("lp_badsha");
+                n.add("lp_badname");
+            }
+            return n;
+        }
+    }
+
+    record Slice() implements Op {}
+
+    record Advance(int millis) implements Op {}
+
+    record Stick(boolean stuck) implements Op {}
+
+    record FailNextLoad(Errno errno) implements Op {}
+
+    record Crash(int atSideEffect, boolean after) implements Op {}
+
+    record Restart() implements Op {}
+
+    record Reboot() implements Op {}
+
+    @Provide
+    Arbitrary<List<Op>> runs() {
+        Arbitrary<Op> setSpec = Combinators.combine(Arbitraries.integers().between(0, 3), Arbitraries.integers().between(0, 4),
+                Arbitraries.of(true, false, false, false), Arbitraries.of(true, false)).as(SetSpec::new);
+        Arbitrary<Op> op = Arbitraries.frequencyOf(
+                net.jqwik.api.Tuple.of(3, setSpec),
+                net.jqwik.api.Tuple.of(8, Arbitraries.just(new Slice())),
+                net.jqwik.api.Tuple.of(5, Arbitraries.integers().between(100, 8000).map(Advance::new)),
+                net.jqwik.api.Tuple.of(1, Arbitraries.of(true, false).map(Stick::new)),
+                net.jqwik.api.Tuple.of(1, Arbitraries.of(Errno.EBUSY, Errno.OTHER).map(FailNextLoad::new)),
+                net.jqwik.api.Tuple.of(2, Combinators.combine(Arbitraries.integers().between(0, 3), Arbitraries.of(true, false)).as(Crash::new)),
+                net.jqwik.api.Tuple.of(1, Arbitraries.just(new Restart())),
+                net.jqwik.api.Tuple.of(1, Arbitraries.just(new Reboot())));
+        return op.list().ofMinSize(1).ofMaxSize(40);
+    }
+
+    @Property(tries = 1000, shrinking = ShrinkingMode.BOUNDED)
+    void theDaemonKeepsItsPromisesUnderFaults(@ForAll("runs") List<Op> run, @ForAll boolean modernKernel) {
+        try (NodeWorld w = new NodeWorld(modernKernel)) {
+            SetSpec current = new SetSpec(0, 0, false, false);
+            NodeLivePatchSpec spec = w.spec(current.names(), OnStall.Revert);
+            for (int i = 0; i < run.size(); i++) {
+                Op op = run.get(i);
+                KernelSnapshot before = w.kernel();
+                NodeLivePatchSpec specBefore = spec;
+                String where = "step " + i + " " + op + " of " + run;
+                if (op instanceof SetSpec s) {
+                    current = s;
+                    spec = w.spec(s.names(), s.onStallWait() ? OnStall.Wait : OnStall.Revert);
+                } else if (op instanceof Slice) {
+                    w.slice(spec);
+                } else if (op instanceof Advance a) {
+                    w.advance(Duration.ofMillis(a.millis()));
+                } else if (op instanceof Stick s) {
+                    w.stick(s.stuck());
+                } else if (op instanceof FailNextLoad f) {
+                    w.failNextLoad(f.errno());
+                } else if (op instanceof Crash c) {
+                    w.crashAt(c.atSideEffect(), c.after());
+                    w.slice(spec);
+                } else if (op instanceof Restart) {
+                    w.restart();
+                } else if (op instanceof Reboot) {
+                    w.reboot();
+                    continue; // a reboot empties the kernel: the rules are about what the daemon does
+                }
+                checkInvariants(w, before, w.kernel(), specBefore, spec, where);
+            }
+            converges(w, current, run);
+        }
+    }
+
+    private static void checkInvariants(NodeWorld w, KernelSnapshot before, KernelSnapshot after, NodeLivePatchSpec specBefore,
+                                        NodeLivePatchSpec spec, String where) {
+        assertThat(after.patches().stream().filter(PatchState::transition).count())
+                .as("one transition at a time, after %s", where).isLessThanOrEqualTo(1);
+        Set<String> settledBefore = NodeWorld.settled(before);
+        Set<String> enabledAfter = enabled(after);
+        for (NodeModule m : spec.getModules()) {
+            boolean keptBySpec = specBefore.getModules().stream().anyMatch(b -> b.getName().equals(m.getName()));
+            if (m.isPinned() && keptBySpec && settledBefore.contains(m.getName())) {
+                assertThat(enabledAfter).as("pinned %s never disabled, swept or unloaded, after %s", m.getName(), where).contains(m.getName());
+                assertThat(after.moduleLoaded(m.getName())).as("pinned %s stays loaded, after %s", m.getName(), where).isTrue();
+            }
+        }
+        if (desiresUpgrade(specBefore) && desiresUpgrade(spec) && settledBefore.stream().anyMatch(NodeDaemonModelTest::isUpgrade)) {
+            assertThat(after.patches().stream().anyMatch(p -> p.enabled() && isUpgrade(p.name())))
+                    .as("some version of %s enabled throughout the upgrade, after %s", NodeWorld.UPGRADE_LP, where).isTrue();
+        }
+        for (String bad : w.neverLoaded) {
+            assertThat(after.moduleLoaded(bad)).as("%s failed its checks and is never loaded, after %s", bad, where).isFalse();
+        }
+    }
+
+    /** Faults stop; a new generation clears the failures they caused; the node must reach the last spec and say so. */
+    private static void converges(NodeWorld w, SetSpec last, List<Op> run) {
+        w.stopFaults();
+        w.bumpGeneration();
+        NodeLivePatchSpec spec = w.spec(last.names(), last.onStallWait() ? OnStall.Wait : OnStall.Revert);
+        NodeLivePatchStatus status = w.settle(spec, 500);
+        KernelSnapshot k = w.kernel();
+        String where = "after the faults stopped, with spec " + last.names() + ", in " + run;
+        assertThat(status).as("a status %s", where).isNotNull();
+        Set<String> settled = NodeWorld.settled(k);
+        for (NodeModule m : spec.getModules()) {
+            ModuleStatus ms = status.getModules().stream().filter(s -> s.getName().equals(m.getName())).findFirst().orElseThrow();
+            if (w.neverLoaded.contains(m.getName()) || m.getName().equals("lp_badname")) {
+                assertThat(ms.getState()).as("%s refused %s", m.getName(), where).isEqualTo(ModuleState.Failed);
+            } else if (m.getName().equals("lp_all") && spec.getModules().stream().anyMatch(NodeModule::isPinned)
+                    && ms.getState() == ModuleState.Failed) {
+                // refused over the pinned patches; loaded before them (they waited), it sweeps nothing and is fine too
+                assertThat(ms.getReason()).as("%s refused over pinned patches %s", m.getName(), where).isEqualTo("HybridUnsupported");
+            } else {
+                assertThat(settled).as("%s enabled %s (status %s: %s)", m.getName(), where, ms.getState(), ms.getMessage()).contains(m.getName());
+                assertThat(ms.getState()).as("%s reported enabled %s", m.getName(), where).isEqualTo(ModuleState.Enabled);
+            }
+        }
+        Set<String> desired = new HashSet<>();
+        spec.getModules().forEach(m -> desired.add(m.getName()));
+        assertThat(k.patches().stream().map(PatchState::name).filter(n -> !desired.contains(n)).toList())
+                .as("nothing outside the spec stays loaded %s", where).isEmpty();
+        assertThat(k.inTransition()).as("no transition left in flight %s", where).isEmpty();
+        assertThat(status.getObservedGeneration()).as("the status is of the last spec %s", where).isEqualTo(w.generation());
+    }
+
+    private static boolean desiresUpgrade(NodeLivePatchSpec spec) {
+        return spec.getModules().stream().anyMatch(m -> isUpgrade(m.getName()));
+    }
+
+    private static boolean isUpgrade(String name) { return name.startsWith("lp_cum_v"); }
+
+    private static Set<String> enabled(KernelSnapshot k) {
+        Set<String> out = new HashSet<>();
+        k.patches().stream().filter(PatchState::enabled).forEach(p -> out.add(p.name()));
+        return out;
+    }
+}
