@@ -136,7 +136,9 @@ final class StatusAssembler {
         HostState.Managed m = in.state().managed.get(name);
         boolean enabled = in.patches().stream().anyMatch(p -> p.name().equals(name) && p.enabled() && !p.transition());
         if (enabled && m != null && m.sha256.equals(nm.getSource().getSha256())) {
-            return new ModuleStatus(name, nm.getLivePatch(), ModuleState.Enabled, NodeReasons.CONVERGED, "patch " + name + " is enabled", now);
+            String trusted = Boolean.TRUE.equals(in.capabilities().getReplaceAttr()) ? ""
+                    : " (this kernel shows no 'replace' attribute: its atomicReplace: " + nm.isAtomicReplace() + " is trusted as declared)";
+            return new ModuleStatus(name, nm.getLivePatch(), ModuleState.Enabled, NodeReasons.CONVERGED, "patch " + name + " is enabled" + trusted, now);
         }
         Plan.Refusal hold = in.holds().get(name);
         return hold != null
@@ -160,7 +162,7 @@ final class StatusAssembler {
         out.add(condition(in, "Ready", ready,
                 ready ? NodeReasons.CONVERGED : !failed.isEmpty() ? failed.get(0).getReason() : in.stalled() ? NodeReasons.TRANSITION_STALLED : NodeReasons.APPLYING,
                 ready ? "the kernel matches the spec: " + s.getModules().size() + " module(s) enabled"
-                        : !failed.isEmpty() ? failed.size() + " module(s) failed; first: " + failed.get(0).getMessage()
+                        : !failed.isEmpty() ? failed.size() + " module(s) failed; first: " + failed.get(0).getMessage() + heldRetirements(in)
                         : !toRetire.isEmpty() ? "retiring " + toRetire + heldRetirements(in) : "applying the spec"));
         out.add(condition(in, "Progressing", progressing, NodeReasons.APPLYING,
                 in.transition() != null ? "transition of " + in.transition().getPatch() + " in flight" : progressing ? "modules wait their turn" : "nothing to do"));

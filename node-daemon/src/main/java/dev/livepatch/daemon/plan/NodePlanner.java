@@ -83,7 +83,9 @@ public final class NodePlanner {
         Duration stallTimeout = DesiredSet.stallTimeout(entry.map(NodeModule::getStallTimeout).orElse(rec.stallTimeout));
         OnStall onStall = DesiredSet.onStall(entry.map(NodeModule::getOnStall).orElse(rec.onStall));
         boolean stalled = f.stalled || f.observedMillis > stallTimeout.toMillis();
-        if (stalled && asStarted && onStall == OnStall.Revert) {
+        // A stalled load the spec no longer wants (edited away, or its LivePatch deleted) is rolled off whatever onStall said.
+        boolean unwanted = f.direction == TransitionDirection.Patching && entry.isEmpty();
+        if (stalled && asStarted && (onStall == OnStall.Revert || unwanted)) {
             return new Decision(new Action.Revert(p.name(), NodeReasons.STALL_REVERTED), NO_PLAN, true);
         }
         return new Decision(wait, NO_PLAN, stalled);

@@ -31,6 +31,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import static dev.livepatch.daemon.execute.Statuses.condition;
+import static dev.livepatch.daemon.execute.Statuses.module;
+import static dev.livepatch.daemon.execute.Statuses.spec;
+import static dev.livepatch.daemon.execute.Statuses.transitions;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The executor against the simulated kernel: each test is a scenario of issue 3. */
@@ -43,20 +47,6 @@ class ConvergerTest {
     private SimNode node(SimKernel.Config config) {
         return new SimNode(root, new ManualClock(Instant.parse("2026-01-01T00:00:00Z")), config,
                 ExecutorSettings.defaults().withUnloadGrace(Duration.ofMinutes(5)), registry);
-    }
-
-    private static NodeLivePatchSpec spec(NodeModule... modules) { return new NodeLivePatchSpec(new ArrayList<>(List.of(modules))); }
-
-    private static ModuleStatus module(NodeLivePatchStatus s, String name) {
-        return s.getModules().stream().filter(m -> m.getName().equals(name)).findFirst().orElseThrow();
-    }
-
-    private static Condition condition(NodeLivePatchStatus s, String type) {
-        return s.getConditions().stream().filter(c -> c.getType().equals(type)).findFirst().orElseThrow();
-    }
-
-    private static List<String> transitions(NodeLivePatchStatus s, TransitionDirection d) {
-        return s.getLastTransitions().stream().filter(t -> t.getDirection() == d).map(TransitionRecord::getPatch).toList();
     }
 
     @Test
