@@ -128,7 +128,7 @@ public final class Converger {
             records = r.state();
             if (r.rebooted()) log.atInfo().addKeyValue("bootId", k.bootId()).log("node rebooted: re-applying the spec from the module cache");
             r.finished().forEach(this::finished);
-            int rcu = rcuWarnings(kernelLog.drain());
+            int rcu = (int) kernelLog.drain().stream().filter(e -> e.kind() == KmsgEvent.Kind.RCU_TASKS_STALL).count();
             if (records.inFlight != null) records.inFlight.rcuWarnings += rcu;
             Map<String, ModuleImage> images = files.ensure(desired, records, k, now);
             try {
@@ -244,9 +244,5 @@ public final class Converger {
     }
 
     private Instant now() { return clock.instant().truncatedTo(ChronoUnit.MILLIS); }
-
-    private static int rcuWarnings(List<KmsgEvent> events) {
-        return (int) events.stream().filter(e -> e.kind() == KmsgEvent.Kind.RCU_TASKS_STALL).count();
-    }
 
 }

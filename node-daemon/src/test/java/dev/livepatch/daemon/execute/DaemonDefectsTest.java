@@ -8,9 +8,8 @@ import dev.livepatch.api.v1alpha1.NodeReasons;
 import dev.livepatch.api.v1alpha1.OnStall;
 import dev.livepatch.api.v1alpha1.TransitionDirection;
 import dev.livepatch.api.v1alpha1.TransitionOutcome;
-import dev.livepatch.api.v1alpha1.BlockingTask;
-import dev.livepatch.api.v1alpha1.KernelCapabilities;
 import dev.livepatch.daemon.kernel.Errno;
+import dev.livepatch.daemon.kernel.DelegatingKernel;
 import dev.livepatch.daemon.kernel.Kernel;
 import dev.livepatch.daemon.kernel.PatchState;
 import dev.livepatch.daemon.kernel.KernelException;
@@ -33,7 +32,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static dev.livepatch.daemon.execute.Statuses.condition;
@@ -152,25 +150,11 @@ class DaemonDefectsTest {
         NodeModule a = node.module("lp1", "lp_a", false, false);
         node.daemon().converge(spec(a), 1);
         Wiring.Host host = SimNode.host(root, node.kernel());
-        Kernel real = host.kernel();
-        Kernel failing = new Kernel() {
-            @Override public String release() throws KernelException { return real.release(); }
-
-            @Override public String bootId() throws KernelException { return real.bootId(); }
-
-            @Override public KernelCapabilities capabilities() { return real.capabilities(); }
-
-            @Override public List<PatchState> patches() throws KernelException {
+        Kernel failing = new DelegatingKernel(host.kernel()) {
+            @Override
+            public List<PatchState> patches() throws KernelException {
                 throw new KernelException(Errno.OTHER, "read /sys/kernel/livepatch: Too many open files");
             }
-
-            @Override public Map<String, Integer> modules() throws KernelException { return real.modules(); }
-
-            @Override public void writeEnabled(String patch, boolean enabled) throws KernelException { real.writeEnabled(patch, enabled); }
-
-            @Override public void writeReplaceable(String patch, boolean r) throws KernelException { real.writeReplaceable(patch, r); }
-
-            @Override public List<BlockingTask> blockingTasks(int target, int max) { return real.blockingTasks(target, max); }
         };
         Converger blind = Wiring.converger(new Wiring.Host(failing, host.loader(), host.kernelLog(), host.store(), host.stateStore()),
                 node.clock(), node::sleep, ExecutorSettings.defaults(), new DaemonMetrics(new SimpleMeterRegistry()), st -> { });

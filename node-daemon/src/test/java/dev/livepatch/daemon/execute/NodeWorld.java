@@ -4,6 +4,7 @@ import dev.livepatch.api.v1alpha1.NodeLivePatchSpec;
 import dev.livepatch.api.v1alpha1.NodeLivePatchStatus;
 import dev.livepatch.api.v1alpha1.NodeModule;
 import dev.livepatch.api.v1alpha1.OnStall;
+import dev.livepatch.daemon.kernel.DelegatingKernel;
 import dev.livepatch.daemon.kernel.Errno;
 import dev.livepatch.daemon.kernel.Kernel;
 import dev.livepatch.daemon.kernel.KernelException;
@@ -235,26 +236,12 @@ final class NodeWorld implements AutoCloseable {
         }
     }
 
-    private final class CrashingKernel implements Kernel {
-        private final Kernel k;
+    private final class CrashingKernel extends DelegatingKernel {
+        CrashingKernel(Kernel k) { super(k); }
 
-        CrashingKernel(Kernel k) { this.k = k; }
+        @Override public void writeEnabled(String patch, boolean enabled) throws KernelException { sideEffect(() -> super.writeEnabled(patch, enabled)); }
 
-        @Override public String release() throws KernelException { return k.release(); }
-
-        @Override public String bootId() throws KernelException { return k.bootId(); }
-
-        @Override public dev.livepatch.api.v1alpha1.KernelCapabilities capabilities() { return k.capabilities(); }
-
-        @Override public List<PatchState> patches() throws KernelException { return k.patches(); }
-
-        @Override public Map<String, Integer> modules() throws KernelException { return k.modules(); }
-
-        @Override public void writeEnabled(String patch, boolean enabled) throws KernelException { sideEffect(() -> k.writeEnabled(patch, enabled)); }
-
-        @Override public void writeReplaceable(String patch, boolean r) throws KernelException { sideEffect(() -> k.writeReplaceable(patch, r)); }
-
-        @Override public List<dev.livepatch.api.v1alpha1.BlockingTask> blockingTasks(int target, int max) { return k.blockingTasks(target, max); }
+        @Override public void writeReplaceable(String patch, boolean r) throws KernelException { sideEffect(() -> super.writeReplaceable(patch, r)); }
     }
 
     private final class CrashingLoader implements ModuleLoader {
