@@ -131,6 +131,11 @@ public final class RecordKeeper {
     }
 
     private static String revertMessage(String reason, NodeModule m, String blockingTasks) {
+        if (NodeReasons.HYBRID_UNSUPPORTED.equals(reason)) {
+            return "failed to load module " + m.getName() + ": it is built with atomic replace and the spec changed while it loaded, so its "
+                    + "transition would have swept patches the spec now keeps; reversed, the patch is disabled and its module unloaded after "
+                    + "the grace period (rebuild it without atomic replace, e.g. kpatch-build --non-replace)";
+        }
         if (NodeReasons.ATOMIC_REPLACE_UNDECLARED.equals(reason)) {
             return "failed to load module " + m.getName() + ": the kernel shows it built with atomic replace (replace=1) but the spec declares "
                     + "atomicReplace: false, so its transition would have swept every other patch; reversed, the patch is disabled and its module "

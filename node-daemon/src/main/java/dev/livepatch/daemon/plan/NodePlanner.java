@@ -79,6 +79,10 @@ public final class NodePlanner {
         if (asStarted && f.direction == TransitionDirection.Patching && Boolean.TRUE.equals(p.replace()) && !rec.atomicReplace) {
             return new Decision(new Action.Revert(p.name(), NodeReasons.ATOMIC_REPLACE_UNDECLARED), NO_PLAN, false);
         }
+        if (asStarted && f.direction == TransitionDirection.Patching && rec.atomicReplace && !sweptIfCompleted(v, p).isEmpty()) {
+            // The spec changed while it loads: the atomic replace would now sweep patches the spec keeps.
+            return new Decision(new Action.Revert(p.name(), NodeReasons.HYBRID_UNSUPPORTED), NO_PLAN, false);
+        }
         Optional<NodeModule> entry = v.desired().entry(p.name()).filter(m -> m.getSource().getSha256().equals(rec.sha256));
         Duration stallTimeout = DesiredSet.stallTimeout(entry.map(NodeModule::getStallTimeout).orElse(rec.stallTimeout));
         OnStall onStall = DesiredSet.onStall(entry.map(NodeModule::getOnStall).orElse(rec.onStall));
@@ -89,6 +93,14 @@ public final class NodePlanner {
             return new Decision(new Action.Revert(p.name(), NodeReasons.STALL_REVERTED), NO_PLAN, true);
         }
         return new Decision(wait, NO_PLAN, stalled);
+    }
+
+    /** Desired patches an atomic replace in flight would sweep on completion (all but those the hybrid attribute protects). */
+    private static List<String> sweptIfCompleted(NodeView v, PatchState atomic) {
+        return v.kernel().patches().stream()
+                .filter(q -> !q.name().equals(atomic.name()) && q.enabled() && v.desired().names().contains(q.name()))
+                .filter(q -> !Boolean.FALSE.equals(q.replaceableAttr()))
+                .map(PatchState::name).toList();
     }
 
     private static boolean retireDue(NodeView v, String patch) {

@@ -283,4 +283,22 @@ class DaemonDefectsTest {
             assertThat(w.kernel().patch("lp_pin1")).isEmpty();
         }
     }
+
+    /** Found by the model test: an atomic replace started for a spec without the pinned patch, the spec taking it back meanwhile. */
+    @Test
+    void anAtomicReplaceStillLoadingIsReversedWhenTheSpecTakesBackAPatchItWouldSweep() {
+        try (NodeWorld w = new NodeWorld(false)) {
+            w.settle(w.spec(List.of("lp_pin1"), OnStall.Revert), 20);
+            w.slice(w.spec(List.of("lp_all"), OnStall.Revert)); // the pinned patch dropped: the atomic replace may sweep it
+            assertThat(w.kernel().inTransition().orElseThrow().name()).isEqualTo("lp_all");
+
+            NodeLivePatchSpec back = w.spec(List.of("lp_pin1", "lp_all"), OnStall.Revert);
+            w.slice(back);
+            NodeLivePatchStatus s = w.settle(back, 50);
+
+            assertThat(NodeWorld.settled(w.kernel())).containsExactly("lp_pin1");
+            assertThat(module(s, "lp_all").getReason()).isEqualTo(NodeReasons.HYBRID_UNSUPPORTED);
+            assertThat(module(s, "lp_all").getMessage()).contains("spec changed while it loaded");
+        }
+    }
 }
