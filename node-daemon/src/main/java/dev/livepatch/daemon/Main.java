@@ -14,6 +14,7 @@ import dev.livepatch.daemon.node.NodeAgent;
 import dev.livepatch.daemon.node.OwnNodeLivePatch;
 import dev.livepatch.daemon.node.StatusWriter;
 import dev.livepatch.daemon.node.Wiring;
+import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
@@ -136,7 +137,11 @@ public final class Main {
         }
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         DaemonMetrics metrics = new DaemonMetrics(registry);
-        KubernetesClient client = new KubernetesClientBuilder().build();
+        // Fabric8 retries a 429/5xx ten times with a doubling backoff by default (~19 s per ConfigMap read): the
+        // daemon backs off across slices itself, so one read must not hold its worker that long.
+        Config clientConfig = Config.autoConfigure(null);
+        clientConfig.setRequestRetryBackoffLimit(1);
+        KubernetesClient client = new KubernetesClientBuilder().withConfig(clientConfig).build();
         KmsgReader kmsg = kmsg(config);
         StatusWriter writer = new StatusWriter(client, config.nodeName());
         Converger converger = Wiring.converger(config, client, kmsg == null ? KernelLog.NONE : kmsg, metrics, writer);

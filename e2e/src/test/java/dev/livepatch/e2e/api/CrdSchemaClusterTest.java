@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Named;
 import org.junit.jupiter.api.Test;
@@ -56,6 +57,7 @@ class CrdSchemaClusterTest {
 
     private KubernetesClient client;
     private int serial;
+    private final List<String> created = new ArrayList<>();
 
     @BeforeAll
     void installCrds(ControlPlane controlPlane) {
@@ -63,9 +65,19 @@ class CrdSchemaClusterTest {
         client = controlPlane.client();
     }
 
+    /**
+     * The objects this class creates are valid LivePatches that target every Linux node on 6.1.0-56:
+     * left behind, they would claim the nodes of later tests on the same control plane (the oldest
+     * LivePatch keeps a node).
+     */
+    @AfterAll
+    void deleteWhatWasCreated() {
+        created.forEach(name -> livePatches().withName(name).delete());
+    }
+
     @Test
     void acceptsAValidObjectAndFillsInTheDefaults() {
-        GenericKubernetesResource created = livePatches().resource(valid(m -> {})).create();
+        GenericKubernetesResource created = create(valid(m -> {}));
 
         Map<String, Object> rollout = map(spec(created).get("rollout"));
         assertThat(rollout).containsEntry("maxConcurrent", 1).containsEntry("interval", "30s")
@@ -85,19 +97,19 @@ class CrdSchemaClusterTest {
         assertThat(examples).hasSizeGreaterThanOrEqualTo(3);
         for (Path example : examples) {
             GenericKubernetesResource r = Serialization.unmarshal(Files.readString(example), GenericKubernetesResource.class);
-            assertThat(livePatches().resource(r).create().getMetadata().getUid()).as(example.toString()).isNotBlank();
+            assertThat(create(r).getMetadata().getUid()).as(example.toString()).isNotBlank();
         }
     }
 
     @Test
     void acceptsPercentagesAndGoDurations() {
-        GenericKubernetesResource created = livePatches().resource(valid(s -> {
+        GenericKubernetesResource created = create(valid(s -> {
             Map<String, Object> rollout = map(s.computeIfAbsent("rollout", k -> new java.util.HashMap<>()));
             rollout.put("maxConcurrent", "10%");
             rollout.put("maxFailedNodes", "100%");
             rollout.put("interval", "1m30s");
             rollout.put("stallTimeout", "500ms1s");
-        })).create();
+        }));
         assertThat(map(spec(created).get("rollout"))).containsEntry("maxConcurrent", "10%");
     }
 
@@ -160,6 +172,12 @@ class CrdSchemaClusterTest {
 
         assertThatThrownBy(() -> client.genericKubernetesResources("livepatch.dev/v1alpha1", "NodeLivePatch").resource(nlp).create())
                 .hasMessageContaining("spec.modules[0].name");
+    }
+
+    private GenericKubernetesResource create(GenericKubernetesResource r) {
+        GenericKubernetesResource made = livePatches().resource(r).create();
+        created.add(made.getMetadata().getName());
+        return made;
     }
 
     private NonNamespaceOperation<GenericKubernetesResource, GenericKubernetesResourceList, Resource<GenericKubernetesResource>> livePatches() {

@@ -116,6 +116,28 @@ class KernelDaemonScenariosTest {
     assertThat(run.file("cmdline.lower")).contains("lp_cmdline_v1");
   }
 
+  /** Without stack_order the stack is the daemon's record of the load order: retired topmost first, not by name. */
+  @Test
+  void retiresInReverseLoadOrderWithoutStackOrder() {
+    KernelVm vm = KernelVm.named("daemon_retire_order");
+    GuestDaemon d = GuestDaemon.in(vm);
+    d.spec("reversed.json", d.replaceable("lp_cmdline_v2"), d.replaceable("lp_cmdline_v1")).spec("none.json");
+    GuestRun run = scenario(vm, "daemon_retire_order");
+
+    NodeLivePatchStatus reversed = status(run, "reversed");
+    assertReady(reversed);
+    assertThat(reversed.getPatches()).extracting(KernelPatch::getName, KernelPatch::getStackOrder)
+        .containsExactly(tuple("lp_cmdline_v2", 1), tuple("lp_cmdline_v1", 2));
+    assertThat(run.file("cmdline.reversed")).contains("lp_cmdline_v1");
+
+    NodeLivePatchStatus none = status(run, "none");
+    assertReady(none);
+    assertThat(none.getLastTransitions()).filteredOn(t -> t.getDirection() == TransitionDirection.Unpatching)
+        .extracting(TransitionRecord::getPatch).containsExactly("lp_cmdline_v1", "lp_cmdline_v2");
+    assertThat(run.file("unpatching.order").lines().toList()).hasSize(2)
+        .satisfies(lines -> assertThat(lines.get(0)).contains("'lp_cmdline_v1'"));
+  }
+
   @Test
   void upgradesAReplaceablePatchWhileThePinnedOneNeverDisappears() {
     KernelVm vm = KernelVm.named("daemon_upgrade_keeps_pinned");
