@@ -47,12 +47,15 @@ class ChaosScenariosTest {
   void killedOperatorsEditedModulesAndDyingDaemonsNeverMoveMoreKernelsThanMaxConcurrent(ControlPlane cp) throws Exception {
     Random random = new Random(Long.getLong("chaos.seed", System.nanoTime()));
     Path dir = Files.createDirectories(Path.of("target", "chaos", ControlPlane.uniqueName("run")));
-    try (Scenario s = Scenario.startWithoutOperator(cp, FleetSettings.defaults().withLatency(Duration.ofMillis(150), Duration.ofMillis(600)))) {
+    try (Scenario s = Scenario.startWithoutOperator(cp, FleetSettings.defaults().withLatency(Duration.ofMillis(1000), Duration.ofMillis(2000)))) {
       List<String> nodes = s.fleet.addNodes(ControlPlane.uniqueName("chaos"), 10);
       PatchModule pinned = s.module("lp_chaos_pin", false);
       List<String> versions = new ArrayList<>(List.of("lp_chaos_c000"));
       String lp = s.livePatch("chaos", List.of(pinned, s.module(versions.get(0), true)),
-          spec -> spec.getRollout().setMaxConcurrent(new IntOrString(MAX_CONCURRENT)));
+          spec -> {
+            spec.getRollout().setMaxConcurrent(new IntOrString(MAX_CONCURRENT));
+            spec.getRollout().setNodeCooldown("3s"); // a node just admitted cools down, so an edit sends the next admission elsewhere
+          });
       AtomicReference<OperatorProcess> operator = new AtomicReference<>(startOperator(cp, dir, "chaos", false));
       AtomicIntegerArray histogram = new AtomicIntegerArray(nodes.size() + 1);
       Set<String> lostPinned = ConcurrentHashMap.newKeySet();
@@ -61,7 +64,7 @@ class ChaosScenariosTest {
       int daemonKills = 0;
       try (Sampler kernels = new Sampler(Duration.ofMillis(20), () -> sample(s, histogram, lostPinned, cumulativeSeen))) {
         Instant end = Instant.now().plus(CHAOS);
-        Instant nextKill = Instant.now().plusMillis(2000 + random.nextInt(4000));
+        Instant nextKill = Instant.now().plusMillis(4000 + random.nextInt(6000));
         Instant nextDaemonKill = Instant.now().plusMillis(1000 + random.nextInt(2000));
         Map<FleetNode, Instant> deadDaemons = new HashMap<>();
         while (Instant.now().isBefore(end)) {
@@ -74,7 +77,7 @@ class ChaosScenariosTest {
             kills++;
             RolloutScenariosTest.sleep(Duration.ofMillis(100 + random.nextInt(1400)));
             operator.set(startOperator(cp, dir, "chaos", false));
-            nextKill = Instant.now().plusMillis(2000 + random.nextInt(4000));
+            nextKill = Instant.now().plusMillis(4000 + random.nextInt(6000));
           }
           if (Instant.now().isAfter(nextDaemonKill)) {
             FleetNode victim = s.fleet.node(nodes.get(random.nextInt(nodes.size())));

@@ -20,6 +20,7 @@ import dev.livepatch.operator.write.NodeSpec;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -115,7 +116,7 @@ public final class RolloutPlanner {
                 StatusBuilder.lastAdmission(lp), o.history(), now, true));
         LivePatchStatus status = StatusBuilder.deleting(lp, plan, "unloading", now);
         List<NodeSpec> unloads = plan.admit().stream().map(n -> NodeSpecs.without(name, o.nodes().get(n), o.loadOrder())).toList();
-        List<EventNote> events = new java.util.ArrayList<>();
+        List<EventNote> events = new ArrayList<>();
         if (lp.getStatus() == null || lp.getStatus().getPhase() != LivePatchPhase.Deleting) {
             events.add(EventNote.normal(Reasons.DELETING, "unloading the modules from " + o.views().size() + " node(s) with the rollout's pacing"));
         }
