@@ -80,7 +80,7 @@ public final class NodeReader {
             return new NodeView(name, NodeState.CONFLICT, ready, last, null, Reasons.CONFLICT, b.message(), null);
         }
         List<NodeModule> entries = entriesOf(lp.getMetadata().getName(), nlp);
-        boolean busy = kernelBusy(nlp);
+        boolean busy = kernelBusy(nlp, lp.getMetadata().getName());
         if (!sameContent(entries, lp, modules)) {
             return new NodeView(name, NodeState.PENDING, ready, last, null, null, null, null, busy);
         }
@@ -107,33 +107,35 @@ public final class NodeReader {
     }
 
     /**
-     * Kernel truth for the concurrency slot, whatever the spec now says: the node's kernel is in a
-     * transition; or it still owes one (a managed patch the spec no longer names is enabled: the
-     * retirement after an upgrade's load; or a module of the spec is neither Enabled nor Failed
-     * yet: a load, while another module may have failed); or its spec carries modules (or its
-     * kernel managed patches) and the daemon has not reported since that spec was written. A node
-     * of a silent daemon thus keeps its slot until the daemon reports an idle kernel.
+     * Kernel truth for the concurrency slot of {@code livePatch}, whatever its spec now says: the
+     * node's kernel is in a transition; or it still owes one (a managed patch the spec no longer
+     * names is enabled: the retirement after an upgrade's load; or a module of the LivePatch is
+     * neither Enabled nor Failed yet: a load, while another module may have failed); or the
+     * LivePatch's entries (or the kernel's managed patches) are in a spec the daemon has not
+     * reported on since it was written. A node of a silent daemon thus keeps its slot until the
+     * daemon reports an idle kernel. Another LivePatch's entries the daemon has not acted on yet do
+     * not hold this one's slot: that rollout counts them.
      */
-    static boolean kernelBusy(NodeLivePatch nlp) {
+    static boolean kernelBusy(NodeLivePatch nlp, String livePatch) {
         if (nlp == null || nlp.getSpec() == null) {
             return false;
         }
-        List<NodeModule> wanted = nlp.getSpec().getModules();
+        List<NodeModule> mine = entriesOf(livePatch, nlp);
         NodeLivePatchStatus status = nlp.getStatus();
         if (status == null) {
-            return !wanted.isEmpty();
+            return !mine.isEmpty();
         }
         if (!observedCurrentSpec(nlp)) {
-            return !wanted.isEmpty() || status.getPatches().stream().anyMatch(p -> Boolean.TRUE.equals(p.getManaged()));
+            return !mine.isEmpty() || status.getPatches().stream().anyMatch(p -> Boolean.TRUE.equals(p.getManaged()));
         }
         if (status.getTransition() != null) {
             return true;
         }
-        Set<String> names = wanted.stream().map(NodeModule::getName).collect(Collectors.toSet());
+        Set<String> names = nlp.getSpec().getModules().stream().map(NodeModule::getName).collect(Collectors.toSet());
         names.addAll(nlp.getSpec().getRetained());
         boolean owesRetirement = status.getPatches().stream()
                 .anyMatch(p -> Boolean.TRUE.equals(p.getManaged()) && Boolean.TRUE.equals(p.getEnabled()) && !names.contains(p.getName()));
-        return owesRetirement || wanted.stream().anyMatch(m -> owesLoad(m, status));
+        return owesRetirement || mine.stream().anyMatch(m -> owesLoad(m, status));
     }
 
     private static boolean owesLoad(NodeModule entry, NodeLivePatchStatus status) {
@@ -153,7 +155,7 @@ public final class NodeReader {
         boolean ready = Targeting.isReady(node);
         Instant last = lastTransitionAt(nlp);
         if (!entriesOf(lp.getMetadata().getName(), nlp).isEmpty()) {
-            return Optional.of(new NodeView(name, NodeState.PENDING, ready, last, null, null, null, null, kernelBusy(nlp)));
+            return Optional.of(new NodeView(name, NodeState.PENDING, ready, last, null, null, null, null, kernelBusy(nlp, lp.getMetadata().getName())));
         }
         if (stillReported(lp, nlp)) {
             return Optional.of(new NodeView(name, NodeState.IN_PROGRESS, ready, last, lp.getMetadata().getGeneration(), null, null, null));

@@ -107,6 +107,19 @@ class NodeReaderTest {
     }
 
     @Test
+    void anotherLivePatchsEntriesItsDaemonHasNotReportedOnDoNotHoldThisOnesSlot() {
+        NodeLivePatch nlp = new NodeLivePatch();
+        nlp.setMetadata(new ObjectMetaBuilder().withName("n1").withGeneration(2L).build());
+        LivePatch other = Fixtures.livePatch("other", spec -> { });
+        nlp.setSpec(new NodeLivePatchSpec(new ArrayList<>(NodeReader.desiredEntries(other, node)))); // never reported on
+
+        NodeView v = viewOf(lp, nlp);
+        assertThat(v.state()).isEqualTo(NodeState.PENDING);
+        assertThat(v.occupiesSlot()).isFalse();
+        assertThat(viewOf(other, nlp).kernelBusy()).isTrue();
+    }
+
+    @Test
     void aPendingNodeWithAnIdleKernelIsFree() {
         LivePatch edited = Fixtures.livePatch("fix", spec -> spec.getModules().get(0).getSource().setSha256(Fixtures.sha('b')));
 
