@@ -135,13 +135,17 @@ public final class EventRecorder implements EventSink, AutoCloseable {
         }
     }
 
-    /** The aggregated Event updated, or null when it is gone (expired, deleted). */
+    /**
+     * The aggregated Event updated, or null when it cannot be: gone (expired, deleted), or the
+     * operator may only create events (403): then a new Event carries the count so far, still at
+     * most one write per interval.
+     */
     private Event patch(Aggregate a) {
         try {
             return client.v1().events().inNamespace(namespace).withName(a.name).patch(PatchContext.of(PatchType.JSON_MERGE),
                     Serialization.asJson(Map.of("count", a.count, "lastTimestamp", a.last.toString(), "message", a.message)));
         } catch (KubernetesClientException e) {
-            if (e.getCode() == 404) {
+            if (e.getCode() == 404 || e.getCode() == 403) {
                 return null;
             }
             throw e;

@@ -8,6 +8,7 @@ import dev.livepatch.operator.testing.TestClock;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.Test;
 @EnableKubernetesMockClient(crud = true)
 class EventRecorderTest {
     KubernetesClient client;
+    KubernetesMockServer server;
 
     @Test
     void aRepeatedErrorIsOneEventWhoseCountGrowsAtMostOneWritePerInterval() {
@@ -45,6 +47,27 @@ class EventRecorderTest {
 
             recorder.record(lp, EventNote.normal("Admitted", "admitted n1"));
             assertThat(events()).extracting(Event::getReason).containsExactlyInAnyOrder("ReconcileError", "Admitted");
+        }
+    }
+
+    @Test
+    void anOperatorThatMayOnlyCreateEventsWritesTheCountInANewEventAtMostOncePerInterval() {
+        TestClock clock = new TestClock(Instant.parse("2026-05-01T12:00:00Z"));
+        LivePatch lp = Fixtures.livePatch("fix", s -> { });
+        try (EventRecorder recorder = new EventRecorder(client, "default", "livepatch-operator", clock, Duration.ofHours(1))) {
+            recorder.record(lp, EventNote.warning("ReconcileError", "boom 0"));
+            String first = events().get(0).getMetadata().getName();
+            server.expect().patch().withPath("/api/v1/namespaces/default/events/" + first).andReturn(403, "forbidden").always();
+            recorder.record(lp, EventNote.warning("ReconcileError", "boom 1"));
+            recorder.record(lp, EventNote.warning("ReconcileError", "boom 2"));
+
+            clock.advance(Duration.ofHours(1));
+            recorder.flush();
+
+            assertThat(events()).hasSize(2).anySatisfy(e -> {
+                assertThat(e.getCount()).isEqualTo(3);
+                assertThat(e.getMessage()).isEqualTo("boom 2");
+            });
         }
     }
 
