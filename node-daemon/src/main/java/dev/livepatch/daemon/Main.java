@@ -51,6 +51,11 @@ import java.util.concurrent.ScheduledExecutorService;
  * unexpected error. Configuration is read from the environment ({@link DaemonConfig#KEYS}).
  */
 public final class Main {
+    static {
+        // Before the logger below: the daemon's logging configuration by its own name (-Dlogback.configurationFile overrides).
+        System.getProperties().putIfAbsent("logback.configurationFile", "livepatch-node-daemon-logback.xml");
+    }
+
     private static final Logger log = LoggerFactory.getLogger(Main.class);
     /** A slice is bounded by the fetch timeouts and a few kernel writes; one running this long is stuck. */
     private static final Duration STUCK_AFTER = Duration.ofMinutes(10);

@@ -7,6 +7,11 @@ import java.util.concurrent.CountDownLatch;
 
 /** The operator's entry point: configuration from the environment (OperatorConfig.Setting), the client from kubeconfig or the pod's service account. */
 public final class Main {
+    static {
+        // Before any logger exists: the operator's logging configuration by its own name (-Dlogback.configurationFile overrides).
+        System.getProperties().putIfAbsent("logback.configurationFile", "livepatch-operator-logback.xml");
+    }
+
     private Main() {}
 
     public static void main(String[] args) throws InterruptedException {

@@ -94,7 +94,7 @@ public final class Sandbox {
     }
     Instant begin = Instant.now();
     Path log = logToFile();
-    // fd 1 itself: under `mvn exec:java` System.out is Maven's stream, which strips the ANSI codes the live view redraws with
+    // fd 1 itself: System.out may be a wrapped stream (Maven's, under exec:java) that strips the ANSI codes the live view redraws with
     PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
     out.println("[sandbox] logs of the control plane, operator and daemons: " + log);
     out.println("[sandbox] starting the control plane (the first run builds it from Go modules; progress below)...");
