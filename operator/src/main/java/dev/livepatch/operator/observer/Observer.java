@@ -63,7 +63,7 @@ public final class Observer {
      * Unload, the nodes it is rolled off (pending while their spec carries its entries, in
      * progress until their daemon no longer reports its modules).
      */
-    public Observation forDeletion(LivePatch lp, Fleet fleet, boolean retain) {
+    public Observation forDeletion(LivePatch lp, Fleet fleet, boolean retain, Instant now) {
         String name = lp.getMetadata().getName();
         List<NodeView> views = new ArrayList<>();
         List<TransitionSample> history = new ArrayList<>();
@@ -78,7 +78,7 @@ public final class Observer {
                 }
                 continue;
             }
-            Optional<NodeView> view = NodeReader.forUnload(lp, node, nlp);
+            Optional<NodeView> view = NodeReader.forUnload(lp, node, nlp).map(v -> v.withProgressAt(progress.since(nlp, now)));
             view.ifPresent(v -> {
                 views.add(v);
                 NodeReader.transitions(nlp).forEach(history::add);

@@ -123,6 +123,7 @@ public final class RolloutPlanner {
         if (!plan.admit().isEmpty()) {
             events.add(EventNote.normal(Reasons.ADMITTED, "unloading from " + StatusEvents.names(plan.admit())));
         }
+        events.addAll(StatusEvents.newFailures(lp.getStatus(), status, plan));
         Duration requeue = plan.nextCheck().map(t -> Duration.between(now, t)).filter(d -> d.compareTo(MIN_REQUEUE) > 0)
                 .filter(d -> d.compareTo(resync) < 0).orElse(MIN_REQUEUE.multipliedBy(5));
         return new RolloutPlan(plan, status, false, false, unloads, List.of(), events, Optional.of(requeue));
@@ -137,7 +138,7 @@ public final class RolloutPlanner {
             p = RolloutPolicy.from(new RolloutSpec()); // an invalid spec still gets unloaded, with the default pacing
         }
         return new RolloutPolicy(p.maxConcurrent(), p.interval(), p.nodeCooldown(), IntOrPercent.parse(new IntOrString("100%")).orElseThrow(),
-                0, false);
+                0, false, p.progressDeadline());
     }
 
     private static long generation(LivePatch lp) {

@@ -77,7 +77,8 @@ public final class RolloutReconciler implements AutoCloseable {
     /** Cleanup behind the finalizer; empty when the finalizer may go. */
     public Optional<Duration> cleanup(LivePatch lp, Fleet fleet, NodeSpecBatches.Written written) {
         boolean retain = lp.getSpec() != null && lp.getSpec().getRemovalPolicy() == RemovalPolicy.Retain;
-        RolloutPlan plan = planner.cleanup(observer.forDeletion(lp, fleet, retain), retain, clock.instant());
+        Instant now = clock.instant();
+        RolloutPlan plan = planner.cleanup(observer.forDeletion(lp, fleet, retain, now), retain, now);
         int lost = carryOut(lp, plan, written);
         if (plan.finished() && lost > 0) {
             return Optional.of(RETRY_LOST_RACE); // a node changed under a release: read it again before the finalizer goes

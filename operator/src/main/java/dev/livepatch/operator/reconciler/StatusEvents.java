@@ -37,12 +37,7 @@ final class StatusEvents {
         if (updated > updatedBefore) {
             events.add(EventNote.normal(Reasons.NODES_UPDATED, (updated - updatedBefore) + " more node(s) updated: " + status.getSummary()));
         }
-        Set<String> known = previous == null ? Set.of() : previous.getFailures().stream().map(StatusEvents::key).collect(Collectors.toSet());
-        for (NodeFailure f : status.getFailures()) {
-            if (!known.contains(key(f))) {
-                events.add(EventNote.warning(failureReason(f, plan), "node " + f.getNode() + ": " + f.getReason() + ": " + f.getMessage()));
-            }
-        }
+        events.addAll(newFailures(previous, status, plan));
         String retriedBefore = previous == null || previous.getRetry() == null ? null : previous.getRetry().getToken();
         if (status.getRetry() != null && !status.getRetry().getToken().equals(retriedBefore)) {
             events.add(EventNote.normal(Reasons.RETRYING_FAILED, "spec.rollout.retryFailed is '" + status.getRetry().getToken()
@@ -66,6 +61,14 @@ final class StatusEvents {
             }
         }
         return events;
+    }
+
+    /** A Warning per node failure that {@code status} lists and {@code previous} did not. */
+    static List<EventNote> newFailures(LivePatchStatus previous, LivePatchStatus status, Plan plan) {
+        Set<String> known = previous == null ? Set.of() : previous.getFailures().stream().map(StatusEvents::key).collect(Collectors.toSet());
+        return status.getFailures().stream().filter(f -> !known.contains(key(f)))
+                .map(f -> EventNote.warning(failureReason(f, plan), "node " + f.getNode() + ": " + f.getReason() + ": " + f.getMessage()))
+                .toList();
     }
 
     /** The Invalid event when the spec has just become invalid. */

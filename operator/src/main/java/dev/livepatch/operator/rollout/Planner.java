@@ -74,23 +74,21 @@ public final class Planner {
     /**
      * The node as this rollout counts it: failed (NodeUnresponsive) when it waits on a daemon that
      * made no progress for progressDeadline; pending again when it failed on entries older than a
-     * retry (spec.rollout.retryFailed). Not while unloading: deletion waits for every daemon.
+     * retry (spec.rollout.retryFailed; never while unloading). Unloading reports an unresponsive
+     * node too, and still waits for it: the finalizer goes only once every daemon is done.
      */
     private static NodeView judged(NodeView n, PlanInput in) {
-        if (in.unload()) {
-            return n;
-        }
         if (n.awaitingDaemon() && n.progressAt() != null && !in.now().isBefore(n.progressAt().plus(in.policy().progressDeadline()))) {
             return n.unresponsive(Reasons.NODE_UNRESPONSIVE, in.policy().progressDeadline());
         }
-        boolean retried = n.state() == NodeState.FAILED && in.retryGeneration() != null && n.admittedGeneration() != null
+        boolean retried = !in.unload() && n.state() == NodeState.FAILED && in.retryGeneration() != null && n.admittedGeneration() != null
                 && n.admittedGeneration() < in.retryGeneration();
         return retried ? n.pendingAgain() : n;
     }
 
     /** When the first node waiting on its daemon runs out of progressDeadline. */
     private static Optional<Instant> deadlineEnd(List<NodeView> nodes, PlanInput in) {
-        return in.unload() ? Optional.empty() : nodes.stream().filter(n -> n.awaitingDaemon() && n.progressAt() != null)
+        return nodes.stream().filter(n -> n.awaitingDaemon() && n.progressAt() != null)
                 .map(n -> n.progressAt().plus(in.policy().progressDeadline())).min(Comparator.naturalOrder());
     }
 

@@ -193,6 +193,24 @@ class RolloutReconcilerTest {
         assertThat(cluster.livePatch("fix").getStatus().getFailures()).extracting(f -> f.getNode()).containsExactly("n0");
     }
 
+    @Test
+    void unloadingReportsASilentDaemonUnresponsiveOnceAndKeepsTheFinalizer() {
+        nodes(1);
+        cluster.add(livePatch("fix", s -> s.getRollout().setProgressDeadline("5m")));
+        reconcile("fix");
+        daemonReports("n0", ModuleState.Enabled);
+        reconciler.cleanup(cluster.livePatch("fix"), cluster.fleet(), (b, a) -> { }); // rolls the entries off; the daemon is silent from now on
+
+        clock.advance(Duration.ofMinutes(5));
+        Optional<Duration> again = reconciler.cleanup(cluster.livePatch("fix"), cluster.fleet(), (b, a) -> { });
+        reconciler.cleanup(cluster.livePatch("fix"), cluster.fleet(), (b, a) -> { });
+
+        assertThat(again).isPresent();
+        assertThat(cluster.livePatch("fix").getStatus().getFailures()).singleElement()
+                .satisfies(f -> assertThat(f.getReason()).isEqualTo(Reasons.NODE_UNRESPONSIVE));
+        assertThat(cluster.reasons()).containsOnlyOnce(Reasons.NODE_UNRESPONSIVE);
+    }
+
     // --- helpers
 
     private void nodes(int n) {

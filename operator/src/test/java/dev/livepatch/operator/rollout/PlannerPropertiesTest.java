@@ -205,7 +205,7 @@ class PlannerPropertiesTest {
 
     /** Past progressDeadline while waiting on its daemon: the planner counts it failed. */
     static boolean unresponsive(NodeView n, PlanInput in) {
-        return !in.unload() && n.awaitingDaemon() && n.progressAt() != null && !in.now().isBefore(n.progressAt().plus(in.policy().progressDeadline()));
+        return n.awaitingDaemon() && n.progressAt() != null && !in.now().isBefore(n.progressAt().plus(in.policy().progressDeadline()));
     }
 
     static PlanInput withNodes(PlanInput in, List<NodeView> nodes) {

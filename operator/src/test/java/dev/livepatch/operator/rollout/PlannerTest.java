@@ -204,4 +204,17 @@ class PlannerTest {
         assertThat(plan.admit()).containsExactly("node-0");
         assertThat(plan.failures()).extracting(NodeView::name).containsExactly("node-1");
     }
+
+    @Test
+    void unloadingReportsASilentNodeUnresponsiveAndStillWaitsForIt() {
+        NodeView silent = new NodeView("node-0", NodeState.IN_PROGRESS, true, null, 3L, null, null, null, true, NOW.minus(Duration.ofHours(1)));
+        PlanInput in = new PlanInput(3, policy(1, "0s", 0, 0, false), List.of(silent, NodeView.of("node-1", NodeState.PENDING)), List.of(),
+                null, null, List.of(), NOW, true);
+
+        Plan plan = planner.plan(in);
+
+        assertThat(plan.failures()).extracting(NodeView::reason).containsExactly(Reasons.NODE_UNRESPONSIVE);
+        assertThat(plan.admit()).as("its slot stays taken").isEmpty();
+        assertThat(plan.counts().failed()).isEqualTo(1);
+    }
 }
