@@ -15,6 +15,7 @@ import dev.livepatch.api.v1alpha1.OnStall;
 import dev.livepatch.api.v1alpha1.TransitionDirection;
 import dev.livepatch.api.v1alpha1.TransitionOutcome;
 import dev.livepatch.api.v1alpha1.TransitionRecord;
+import dev.livepatch.daemon.module.ModInfo;
 import io.fabric8.kubernetes.api.model.Condition;
 import java.util.List;
 import java.util.function.Consumer;
@@ -116,9 +117,12 @@ class KernelDaemonScenariosTest {
     assertThat(run.file("cmdline.lower")).contains("lp_cmdline_v1");
   }
 
-  /** Without stack_order the stack is the daemon's record of the load order: retired topmost first, not by name. */
+  /**
+   * Without stack_order the stack is the daemon's record of the load order: retired topmost first,
+   * not by name; and records lost are rebuilt by adopting the loaded patches whose build id is the spec's file's.
+   */
   @Test
-  void retiresInReverseLoadOrderWithoutStackOrder() {
+  void retiresInReverseLoadOrderWithoutStackOrder() throws java.io.IOException {
     KernelVm vm = KernelVm.named("daemon_retire_order");
     GuestDaemon d = GuestDaemon.in(vm);
     d.spec("reversed.json", d.replaceable("lp_cmdline_v2"), d.replaceable("lp_cmdline_v1")).spec("none.json");
@@ -129,6 +133,14 @@ class KernelDaemonScenariosTest {
     assertThat(reversed.getPatches()).extracting(KernelPatch::getName, KernelPatch::getStackOrder)
         .containsExactly(tuple("lp_cmdline_v2", 1), tuple("lp_cmdline_v1", 2));
     assertThat(run.file("cmdline.reversed")).contains("lp_cmdline_v1");
+
+    // records lost: adopted by the build id the kernel shows, which is the spec's file's
+    assertThat(run.file("v1.build-id.hex").strip())
+        .contains(ModInfo.parse(java.nio.file.Files.readAllBytes(vm.image().module("lp_cmdline_v1"))).buildIdHex().orElseThrow());
+    NodeLivePatchStatus adopt = status(run, "adopt");
+    assertReady(adopt);
+    assertThat(adopt.getPatches()).extracting(KernelPatch::getName, KernelPatch::getManaged)
+        .containsExactly(tuple("lp_cmdline_v2", true), tuple("lp_cmdline_v1", true));
 
     NodeLivePatchStatus none = status(run, "none");
     assertReady(none);

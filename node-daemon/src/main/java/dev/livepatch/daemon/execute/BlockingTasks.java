@@ -1,18 +1,53 @@
 package dev.livepatch.daemon.execute;
 
 import dev.livepatch.api.v1alpha1.BlockingTask;
+import dev.livepatch.api.v1alpha1.Transition;
+import dev.livepatch.daemon.kernel.Kernel;
+import dev.livepatch.daemon.kernel.KernelSnapshot;
+
+import java.time.Duration;
+import java.time.Instant;
 
 import java.util.List;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
-/** How blocking tasks are named in messages and logs. */
+/** The tasks blocking the transition in flight: read from the kernel once it stalled (at most every few seconds), and named in messages. */
 final class BlockingTasks {
+    private static final Duration REFRESH = Duration.ofSeconds(5);
+    private final Kernel kernel;
+    private Transition last;
+    private Instant readAt = Instant.EPOCH;
+
+    BlockingTasks(Kernel kernel) { this.kernel = kernel; }
+
+    /** The transition in flight as the status shows it; blocking tasks are read once it stalled, at most every few seconds. */
+    Transition view(HostState records, KernelSnapshot k, boolean stalled, Instant now) {
+        HostState.InFlight f = records.inFlight;
+        if (f == null || k.inTransition().isEmpty()) {
+            last = null;
+            return null;
+        }
+        Transition t = new Transition();
+        t.setPatch(f.patch);
+        t.setDirection(f.direction);
+        t.setStartedAt(f.startedAt);
+        boolean sameAsBefore = last != null && last.getPatch().equals(f.patch);
+        if (stalled && (!sameAsBefore || Duration.between(readAt, now).compareTo(REFRESH) >= 0)) {
+            int target = k.inTransition().get().enabled() ? 1 : 0;
+            t.setBlockingTasks(kernel.blockingTasks(target, Transition.MAX_BLOCKING_TASKS));
+            readAt = now;
+        } else if (sameAsBefore) {
+            t.setBlockingTasks(last.getBlockingTasks());
+        }
+        last = t;
+        return t;
+    }
+
+
     /** Scheduler and sleep frames, with or without the hidden-address prefix: a sleeping task's stack starts with them. */
     private static final Pattern SLEEP_FRAME = Pattern.compile(
             "^(\\[<[0-9a-fx]+>\\]\\s*)?(__schedule|schedule\\w*|preempt_schedule\\w*|io_schedule\\w*|\\w*sleep\\w*|__refrigerator)\\+.*");
-
-    private BlockingTasks() {}
 
     static String describe(List<BlockingTask> tasks) {
         if (tasks.isEmpty()) return "none seen";

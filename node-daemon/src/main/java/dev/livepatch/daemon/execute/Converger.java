@@ -47,7 +47,6 @@ import java.util.function.Consumer;
  */
 public final class Converger {
     private static final Logger log = LoggerFactory.getLogger(Converger.class);
-    private static final Duration REFRESH_BLOCKING = Duration.ofSeconds(5);
 
     /**
      * What a slice ended with: the status published, when to come back, whether nothing can be done
@@ -74,9 +73,8 @@ public final class Converger {
     private final ModuleFiles files;
     private final Actor actor;
     private final String incarnation = UUID.randomUUID().toString();
+    private final BlockingTasks blocking;
     private NodeLivePatchStatus last;
-    private Transition blocking;
-    private Instant blockingReadAt = Instant.EPOCH;
 
     public Converger(Kernel kernel, ModuleLoader loader, ModuleStore store, KernelLog kernelLog, HostStateStore stateStore,
                      Clock clock, Sleeper sleeper, ExecutorSettings settings, DaemonMetrics metrics, Consumer<NodeLivePatchStatus> publisher) {
@@ -89,6 +87,7 @@ public final class Converger {
         this.metrics = metrics;
         this.publisher = publisher;
         this.files = new ModuleFiles(store, settings);
+        this.blocking = new BlockingTasks(kernel);
         this.actor = new Actor(kernel, loader, kernelLog, settings, stateStore::save);
     }
 
@@ -110,12 +109,20 @@ public final class Converger {
     public Slice slice(NodeLivePatchSpec spec, long generation) {
         DesiredSet desired = new DesiredSet(spec);
         HostState records;
+        String error = null;
         try {
             records = stateStore.load();
         } catch (StateFileException e) {
-            return degraded(spec, generation, e.getMessage() + "; the kernel was left as it is", new HostState());
+            try {
+                error = e.getMessage() + "; moved aside to " + stateStore.moveAside(now()) + " and the records rebuilt from the kernel "
+                        + "(patches the spec names are adopted where the loaded module's build id is the spec's file's, others are "
+                        + "reported unmanaged); nothing changed in the kernel by this slice";
+                records = new HostState();
+            } catch (StateFileException aside) {
+                return degraded(spec, generation, aside.getMessage() + "; the kernel was left as it is", new HostState());
+            }
         }
-        String error = null;
+        boolean rebuilt = error != null;
         for (int step = 0; step < settings.maxStepsPerPass(); step++) {
             Instant now = now();
             KernelSnapshot k;
@@ -130,13 +137,16 @@ public final class Converger {
             r.finished().forEach(this::finished);
             int rcu = (int) kernelLog.drain().stream().filter(e -> e.kind() == KmsgEvent.Kind.RCU_TASKS_STALL).count();
             if (records.inFlight != null) records.inFlight.rcuWarnings += rcu;
-            Map<String, ModuleImage> images = files.ensure(desired, records, k, now);
+            ModuleFiles.Available available = files.ensure(desired, records, k, now);
+            Map<String, ModuleImage> images = available.images();
+            List<String> adopted = RecordKeeper.adopt(records, k, desired, available.buildIds());
+            if (!adopted.isEmpty()) log.atInfo().addKeyValue("patches", adopted).log("adopted loaded patches whose build id is the spec's");
             try {
                 NodePlanner.Decision d = NodePlanner.decide(new NodePlanner.NodeView(k, records, desired, images.keySet(), now, settings.poll()));
                 recordRefusals(d.plan(), desired, records, now);
                 boolean stalledNow = d.stalled() && records.inFlight != null && !records.inFlight.stalled;
                 if (d.stalled() && records.inFlight != null) records.inFlight.stalled = true;
-                Transition transition = transition(records, k, d.stalled(), now);
+                Transition transition = blocking.view(records, k, d.stalled(), now);
                 if (stalledNow) stalled(records.inFlight, transition);
                 if (d.stalled() && transition != null && !transition.getBlockingTasks().isEmpty()) {
                     records.inFlight.blockingTasks = BlockingTasks.describe(transition.getBlockingTasks());
@@ -149,6 +159,7 @@ public final class Converger {
                 NodeLivePatchStatus status = publish(new StatusAssembler.Inputs(spec, generation, k, records, holds(d.plan()),
                         d.plan().heldRetirements(), transition, d.stalled(), error, last, now));
                 Action a = d.action();
+                if (rebuilt) return new Slice(status, now.plus(settings.poll()), false);
                 if (a instanceof Action.Done done) {
                     files.prune(desired, records);
                     boolean retrying = records.failures.values().stream().anyMatch(f -> f.retryable && f.attempts < ONE_SHOT_ATTEMPTS);
@@ -196,29 +207,6 @@ public final class Converger {
                     new HostState.Failure(DesiredSet.key(m), r.reason(), r.message(), now.toString())));
             log.atError().addKeyValue("module", r.module()).addKeyValue("reason", r.reason()).addKeyValue("error", r.message()).log("module refused");
         }
-    }
-
-    /** The transition in flight as the status shows it; blocking tasks are read once it stalled, at most every few seconds. */
-    private Transition transition(HostState records, KernelSnapshot k, boolean stalled, Instant now) {
-        HostState.InFlight f = records.inFlight;
-        if (f == null || k.inTransition().isEmpty()) {
-            blocking = null;
-            return null;
-        }
-        Transition t = new Transition();
-        t.setPatch(f.patch);
-        t.setDirection(f.direction);
-        t.setStartedAt(f.startedAt);
-        boolean sameAsBefore = blocking != null && blocking.getPatch().equals(f.patch);
-        if (stalled && (!sameAsBefore || Duration.between(blockingReadAt, now).compareTo(REFRESH_BLOCKING) >= 0)) {
-            int target = k.inTransition().get().enabled() ? 1 : 0;
-            t.setBlockingTasks(kernel.blockingTasks(target, Transition.MAX_BLOCKING_TASKS));
-            blockingReadAt = now;
-        } else if (sameAsBefore) {
-            t.setBlockingTasks(blocking.getBlockingTasks());
-        }
-        blocking = t;
-        return t;
     }
 
     private void stalled(HostState.InFlight f, Transition t) {

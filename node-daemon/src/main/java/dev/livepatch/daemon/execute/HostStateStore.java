@@ -54,6 +54,17 @@ public final class HostStateStore {
         }
     }
 
+    /** Keeps an unreadable file for whoever wants to look at it ({@code <file>.unreadable-<instant>}) and returns where it went. */
+    public Path moveAside(java.time.Instant now) throws StateFileException {
+        Path aside = file.resolveSibling(file.getFileName() + ".unreadable-" + now.toString().replace(':', '-'));
+        try {
+            Files.move(file, aside);
+            return aside;
+        } catch (IOException e) {
+            throw new StateFileException("failed to move the unreadable daemon state " + file + " aside: " + e + "; nothing changed", e);
+        }
+    }
+
     public void save(HostState state) throws StateFileException {
         try {
             Files.createDirectories(file.getParent());

@@ -3,6 +3,7 @@ package dev.livepatch.daemon.execute;
 import dev.livepatch.api.v1alpha1.NodeModule;
 import dev.livepatch.daemon.kernel.KernelSnapshot;
 import dev.livepatch.daemon.kernel.ModuleImage;
+import dev.livepatch.daemon.module.ModInfo;
 import dev.livepatch.daemon.module.ModuleException;
 import dev.livepatch.daemon.module.ModuleStore;
 import dev.livepatch.daemon.plan.DesiredSet;
@@ -31,16 +32,32 @@ final class ModuleFiles {
         this.settings = settings;
     }
 
-    /** Verified images of the desired modules that may be loaded now, by name; the caller closes them. Failures go into {@code records}. */
-    Map<String, ModuleImage> ensure(DesiredSet desired, HostState records, KernelSnapshot kernel, Instant now) {
+    /**
+     * @param images   verified images of the desired modules that may be loaded now, by name; the caller closes them
+     * @param buildIds build ids of the verified files of desired modules the kernel shows loaded without a record of
+     *                 the daemon's (records lost): the facts adoption decides from
+     */
+    record Available(Map<String, ModuleImage> images, Map<String, String> buildIds) {}
+
+    /** Fetches and verifies what the desired set may need now. Failures go into {@code records}. */
+    Available ensure(DesiredSet desired, HostState records, KernelSnapshot kernel, Instant now) {
         Map<String, ModuleImage> images = new HashMap<>();
+        Map<String, String> buildIds = new HashMap<>();
         for (NodeModule m : desired.modules()) {
             String name = m.getName();
-            if (kernel.patch(name).isPresent() || kernel.moduleLoaded(name)) continue;
+            boolean adoptable = kernel.patch(name).isPresent() && !records.managed.containsKey(name) && kernel.buildIds().containsKey(name);
+            if ((kernel.patch(name).isPresent() || kernel.moduleLoaded(name)) && !adoptable) continue;
             HostState.Failure f = records.failures.get(name);
             if (f != null && (!f.retryable || Instant.parse(f.nextAttemptAt).isAfter(now))) continue;
             try {
-                images.put(name, store.verified(m, kernel.release()));
+                ModuleImage image = store.verified(m, kernel.release());
+                if (adoptable) {
+                    try (image) {
+                        ModInfo.parse(image.bytes()).buildIdHex().ifPresent(id -> buildIds.put(name, id));
+                    }
+                } else {
+                    images.put(name, image);
+                }
                 records.failures.remove(name);
             } catch (ModuleException e) {
                 int attempts = f == null ? 1 : f.attempts + 1;
@@ -55,7 +72,7 @@ final class ModuleFiles {
                         .addKeyValue("attempt", attempts).addKeyValue("error", e.getMessage()).log("module not available");
             }
         }
-        return images;
+        return new Available(images, buildIds);
     }
 
     /** Drops cached files nothing names any more: not the spec, not a record. */

@@ -146,6 +146,33 @@ public final class RecordKeeper {
                 + "unloaded after the grace period";
     }
 
+    /**
+     * Adopts the loaded patches the spec names that the records do not know (records lost, a retained
+     * patch forgotten) when the loaded module is the spec's build: its build id, read from the kernel,
+     * equals the verified file's. Returns their names. Without a matching build id a patch stays
+     * unmanaged (never touched): a name is not an identity.
+     */
+    public static List<String> adopt(HostState s, KernelSnapshot kernel, DesiredSet desired, java.util.Map<String, String> desiredBuildIds) {
+        List<String> adopted = new ArrayList<>();
+        for (NodeModule m : desired.modules()) {
+            String name = m.getName();
+            String id = desiredBuildIds.get(name);
+            if (s.managed.containsKey(name) || id == null || !id.equals(kernel.buildIds().get(name))) continue;
+            HostState.Managed rec = new HostState.Managed();
+            rec.sha256 = m.getSource().getSha256();
+            rec.replaceable = !m.isPinned();
+            rec.atomicReplace = m.isAtomicReplace();
+            rec.livePatch = m.getLivePatch();
+            rec.seq = s.nextSeq++; // its real place in the load order is unknown: taken as the newest
+            rec.stallTimeout = m.getStallTimeout();
+            rec.onStall = m.getOnStall();
+            s.managed.put(name, rec);
+            s.retained.remove(name);
+            adopted.add(name);
+        }
+        return adopted;
+    }
+
     static void addHistory(HostState s, TransitionRecord r) {
         s.lastTransitions.add(r);
         while (s.lastTransitions.size() > NodeLivePatchStatus.MAX_LAST_TRANSITIONS) s.lastTransitions.remove(0);

@@ -30,6 +30,9 @@ public interface Kernel {
     /** Loaded modules (from /proc/modules) with their refcount (from /sys/module/&lt;m&gt;/refcnt, 0 when absent). */
     Map<String, Integer> modules() throws KernelException;
 
+    /** The GNU build id (hex) of a loaded module, from {@code /sys/module/<m>/notes}; empty when it has none or is not loaded. */
+    default Optional<String> moduleBuildId(String module) throws KernelException { return Optional.empty(); }
+
     /** Writes 1 or 0 to {@code enabled}. EINVAL for the current value, EBUSY while another patch transitions. */
     void writeEnabled(String patch, boolean enabled) throws KernelException;
 

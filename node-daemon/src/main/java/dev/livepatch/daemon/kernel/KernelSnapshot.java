@@ -15,14 +15,19 @@ import java.util.Optional;
  * @param modules loaded modules with their refcount
  */
 public record KernelSnapshot(String release, String bootId, KernelCapabilities capabilities, List<PatchState> patches,
-                             Map<String, Integer> modules) {
+                             Map<String, Integer> modules, Map<String, String> buildIds) {
     public KernelSnapshot {
         patches = List.copyOf(patches);
         modules = Map.copyOf(modules);
+        buildIds = Map.copyOf(buildIds);
     }
 
+    /** @param buildIds the build id of each patch's module, where it has one (a patch is named after its module) */
     public static KernelSnapshot read(Kernel kernel) throws KernelException {
-        return new KernelSnapshot(kernel.release(), kernel.bootId(), kernel.capabilities(), kernel.patches(), kernel.modules());
+        List<PatchState> patches = kernel.patches();
+        Map<String, String> buildIds = new java.util.HashMap<>();
+        for (PatchState p : patches) kernel.moduleBuildId(p.name()).ifPresent(id -> buildIds.put(p.name(), id));
+        return new KernelSnapshot(kernel.release(), kernel.bootId(), kernel.capabilities(), patches, kernel.modules(), buildIds);
     }
 
     public Optional<PatchState> patch(String name) {

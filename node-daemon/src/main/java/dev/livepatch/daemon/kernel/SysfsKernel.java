@@ -3,7 +3,11 @@ package dev.livepatch.daemon.kernel;
 import dev.livepatch.api.v1alpha1.BlockingTask;
 import dev.livepatch.api.v1alpha1.KernelCapabilities;
 
+import dev.livepatch.daemon.module.BuildId;
+import dev.livepatch.daemon.module.ModInfo;
+
 import java.io.IOException;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -97,6 +101,17 @@ public final class SysfsKernel implements Kernel {
             out.put(f[0], refcnt);
         }
         return out;
+    }
+
+    @Override
+    public Optional<String> moduleBuildId(String module) throws KernelException {
+        Path note = root.resolve("sys/module").resolve(module).resolve("notes").resolve(ModInfo.BUILD_ID_SECTION);
+        try {
+            return BuildId.ofNote(Files.readAllBytes(note), ByteOrder.nativeOrder());
+        } catch (IOException e) {
+            if (vanished(e)) return Optional.empty();
+            throw failed("read", note, e);
+        }
     }
 
     @Override

@@ -9,13 +9,19 @@ import java.util.Optional;
 
 /**
  * The {@code .modinfo} section of a kernel module (an ELF64 relocatable file): NUL-separated
- * {@code key=value} strings such as {@code livepatch=Y} and {@code vermagic=6.1.0-56-amd64 SMP ...}.
+ * {@code key=value} strings such as {@code livepatch=Y} and {@code vermagic=6.1.0-56-amd64 SMP ...};
+ * and its build id, from the {@code .note.gnu.build-id} section when present.
  *
  * <p>A small, strict reader of ELF64 section headers: every offset and size is bounds-checked
  * against the file, so a truncated or hostile file is refused, never half-read.
  */
-public record ModInfo(Map<String, String> fields) {
+public record ModInfo(Map<String, String> fields, String buildId) {
     private static final int SHDR_SIZE = 64;
+    /** The ELF note the linker writes with {@code --build-id}; the kernel shows a loaded module's in {@code /sys/module/<m>/notes}. */
+    public static final String BUILD_ID_SECTION = ".note.gnu.build-id";
+
+    /** The module's GNU build id (hex), when it has one: what identifies a loaded module's build without its file. */
+    public Optional<String> buildIdHex() { return Optional.ofNullable(buildId); }
 
     public Optional<String> get(String key) { return Optional.ofNullable(fields.get(key)); }
 
@@ -49,18 +55,26 @@ public record ModInfo(Map<String, String> fields) {
         long strOff = b.getLong((int) shoff + shstrndx * SHDR_SIZE + 24);
         long strSize = b.getLong((int) shoff + shstrndx * SHDR_SIZE + 32);
         checkRange(elf, strOff, strSize, "section name table");
+        Map<String, String> fields = null;
+        String buildId = null;
         for (int i = 0; i < shnum; i++) {
             int h = (int) shoff + i * SHDR_SIZE;
             long nameOff = Integer.toUnsignedLong(b.getInt(h));
             if (nameOff >= strSize) throw new IllegalArgumentException("section name offset out of range");
-            if (!".modinfo".equals(cString(elf, (int) (strOff + nameOff), (int) (strOff + strSize)))) continue;
+            String name = cString(elf, (int) (strOff + nameOff), (int) (strOff + strSize));
+            if (!".modinfo".equals(name) && !BUILD_ID_SECTION.equals(name)) continue;
             int type = b.getInt(h + 4);
             long off = b.getLong(h + 24);
             long size = b.getLong(h + 32);
-            if (type == 8) throw new IllegalArgumentException(".modinfo has no content (SHT_NOBITS)");
-            checkRange(elf, off, size, ".modinfo");
-            return new ModInfo(fields(elf, (int) off, (int) (off + size)));
+            if (type == 8) throw new IllegalArgumentException(name + " has no content (SHT_NOBITS)");
+            checkRange(elf, off, size, name);
+            if (".modinfo".equals(name)) {
+                fields = fields(elf, (int) off, (int) (off + size));
+            } else {
+                buildId = BuildId.ofNote(java.util.Arrays.copyOfRange(elf, (int) off, (int) (off + size)), order).orElse(null);
+            }
         }
+        if (fields != null) return new ModInfo(fields, buildId);
         throw new IllegalArgumentException("no .modinfo section (not a kernel module)");
     }
 

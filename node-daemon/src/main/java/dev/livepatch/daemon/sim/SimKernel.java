@@ -163,7 +163,7 @@ public final class SimKernel implements AttributeWriter, ModuleLoader, KernelLog
         String name = info.get("name").orElseThrow(() -> refused(image.file().getFileName().toString(), Errno.ENOEXEC));
         if (!insmodFailures.isEmpty()) throw refused(name, insmodFailures.removeFirst());
         if (refuseSignatures) throw refused(name, Errno.EKEYREJECTED);
-        k.insert(name, "Y".equals(info.get(REPLACE_KEY).orElse("N")));
+        k.insert(name, "Y".equals(info.get(REPLACE_KEY).orElse("N")), info.buildIdHex().map(ElfModules::buildIdNoteOf).orElse(null));
     }
 
     static KernelException refused(String module, Errno errno) {

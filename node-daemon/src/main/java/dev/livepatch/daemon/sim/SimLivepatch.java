@@ -20,6 +20,8 @@ import java.util.Map;
 final class SimLivepatch {
     final Map<String, SimPatch> patches = new LinkedHashMap<>();
     final Map<String, Integer> modules = new LinkedHashMap<>();
+    /** Each loaded module's build-id note, as /sys/module/<m>/notes shows it. */
+    final Map<String, byte[]> notes = new LinkedHashMap<>();
     final List<SimTask> tasks = new ArrayList<>();
     final SimKmsg log;
     private final Path lp;
@@ -44,6 +46,7 @@ final class SimLivepatch {
     void reboot(String bootId) {
         patches.clear();
         modules.clear();
+        notes.clear();
         transitionPatch = null;
         tasks.forEach(t -> t.state = -1);
         tree.write("proc/sys/kernel/random/boot_id", bootId);
@@ -138,10 +141,11 @@ final class SimLivepatch {
     }
 
     /** Inserts module {@code name} and starts its patching transition; EEXIST when loaded, EBUSY while another transitions. */
-    void insert(String name, boolean replace) throws KernelException {
+    void insert(String name, boolean replace, byte[] buildIdNote) throws KernelException {
         if (modules.containsKey(name)) throw SimKernel.refused(name, Errno.EEXIST);
         if (transitionPatch != null) throw SimKernel.refused(name, Errno.EBUSY);
         modules.put(name, 1);
+        if (buildIdNote != null) notes.put(name, buildIdNote);
         SimPatch p = new SimPatch(name, replace);
         patches.put(name, p);
         tasks.forEach(t -> t.state = 0);
@@ -156,8 +160,9 @@ final class SimLivepatch {
         if (!modules.containsKey(name)) throw new KernelException(Errno.ENOENT, "failed to unload module " + name + ": " + Errno.ENOENT.text());
         if (patches.containsKey(name)) throw new KernelException(Errno.EAGAIN, "failed to unload module " + name + ": " + Errno.EAGAIN.text());
         modules.remove(name);
+        notes.remove(name);
         sync();
     }
 
-    void sync() { tree.render(patches.values(), transitionPatch, target, modules, tasks, config); }
+    void sync() { tree.render(patches.values(), transitionPatch, target, modules, notes, tasks, config); }
 }

@@ -1,6 +1,7 @@
 package dev.livepatch.daemon.sim;
 
 import dev.livepatch.daemon.files.DurableFiles;
+import dev.livepatch.daemon.module.ModInfo;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -28,7 +29,7 @@ final class SimTree {
 
     /** Renders everything: patch dirs, /proc/modules and /sys/module refcnts, the tasks' proc files. */
     void render(Collection<SimPatch> patches, SimPatch inTransition, int target, Map<String, Integer> modules,
-                Collection<SimTask> tasks, SimKernel.Config config) {
+                Map<String, byte[]> notes, Collection<SimTask> tasks, SimKernel.Config config) {
         try {
             keepOnly("sys/kernel/livepatch", patches.stream().map(p -> p.name).collect(java.util.stream.Collectors.toSet()));
             int order = 1;
@@ -47,6 +48,8 @@ final class SimTree {
             for (Map.Entry<String, Integer> m : modules.entrySet()) {
                 procModules.append(m.getKey()).append(" 16384 ").append(m.getValue()).append(" - Live 0x0000000000000000 (OEK)\n");
                 write("sys/module/" + m.getKey() + "/refcnt", String.valueOf(m.getValue()));
+                byte[] note = notes.get(m.getKey());
+                if (note != null) write("sys/module/" + m.getKey() + "/notes/" + ModInfo.BUILD_ID_SECTION, note);
             }
             write("proc/modules", procModules.toString());
             for (SimTask t : tasks) {
@@ -64,12 +67,17 @@ final class SimTree {
 
     /** Writes one file (a newline added), replacing it whole. */
     void write(String rel, String content) {
+        write(rel, (content + (content.isEmpty() || content.endsWith("\n") ? "" : "\n")).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Writes one binary file (a sysfs bin attribute), replacing it whole. */
+    private void write(String rel, byte[] content) {
         Path f = root.resolve(rel);
-        String text = content + (content.isEmpty() || content.endsWith("\n") ? "" : "\n");
+        String text = java.util.HexFormat.of().formatHex(content);
         if (text.equals(written.get(f))) return;
         try {
             Files.createDirectories(f.getParent());
-            DurableFiles.UNSYNCED.replace(f, text.getBytes(StandardCharsets.UTF_8), DurableFiles.EVERYONE_READ);
+            DurableFiles.UNSYNCED.replace(f, content, DurableFiles.EVERYONE_READ);
             written.put(f, text);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

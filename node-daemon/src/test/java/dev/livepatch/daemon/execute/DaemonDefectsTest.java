@@ -240,16 +240,43 @@ class DaemonDefectsTest {
     }
 
     @Test
-    void aCorruptStateFileIsReportedAndTheKernelLeftAlone() throws Exception {
+    void aCorruptStateFileIsReportedKeptAsideAndTheRecordsRebuiltFromTheKernel() throws Exception {
         SimNode node = node(SimKernel.Config.debian61());
-        node.daemon().converge(spec(node.module("lp1", "lp_a", false, false)), 1);
-        Files.writeString(root.resolve("var/lib/livepatch-operator/state.json"), "{\"bootId\": \"x\", \"managed\": {");
+        NodeModule a = node.module("lp1", "lp_a", false, false);
+        node.daemon().converge(spec(a), 1);
+        Path state = root.resolve("var/lib/livepatch-operator/state.json");
+        Files.writeString(state, "{\"bootId\": \"x\", \"managed\": {");
 
-        NodeLivePatchStatus s = node.daemon().converge(spec(), 2); // would retire lp_a
+        NodeLivePatchStatus s = node.daemon().slice(spec(), 2).status(); // a spec that would retire lp_a
 
         assertThat(condition(s, "Degraded").getStatus()).isEqualTo("True");
-        assertThat(condition(s, "Degraded").getMessage()).contains("state.json", "left as it is");
+        assertThat(condition(s, "Degraded").getMessage()).contains("state.json", "moved aside", "nothing changed in the kernel");
         assertThat(node.kernel().enabledPatches()).containsExactly("lp_a");
+        try (var files = Files.list(state.getParent())) {
+            assertThat(files.map(f -> f.getFileName().toString())).anyMatch(f -> f.startsWith("state.json.unreadable-"));
+        }
+        s = node.daemon().converge(spec(a), 3); // rebuilt: the spec's build is adopted, not loaded again
+        assertThat(module(s, "lp_a").getState()).isEqualTo(ModuleState.Enabled);
+        assertThat(s.getPatches()).singleElement().satisfies(p -> assertThat(p.getManaged()).isTrue());
+        assertThat(condition(s, "Degraded").getStatus()).isEqualTo("False");
+        assertThat(node.kernel().transitionsStarted()).isEqualTo(1);
+    }
+
+    @Test
+    void lostRecordsAreRebuiltOnlyForTheSpecsOwnBuild() throws Exception {
+        SimNode node = node(SimKernel.Config.debian61());
+        NodeModule a = node.module("lp1", "lp_a", false, false);
+        node.daemon().converge(spec(a), 1);
+        node.kernel().loadForeign("lp_b", false); // same name as the spec's below, but not its build (no build id of it)
+        Files.delete(root.resolve("var/lib/livepatch-operator/state.json"));
+
+        NodeLivePatchStatus s = node.daemon().converge(spec(a, node.module("lp1", "lp_b", false, false)), 2);
+
+        assertThat(module(s, "lp_a").getState()).isEqualTo(ModuleState.Enabled);
+        assertThat(module(s, "lp_b").getState()).isEqualTo(ModuleState.Failed);
+        assertThat(module(s, "lp_b").getMessage()).contains("not managed by the daemon");
+        assertThat(s.getPatches()).extracting(p -> p.getName() + "=" + p.getManaged()).containsExactlyInAnyOrder("lp_a=true", "lp_b=false");
+        assertThat(node.kernel().transitionsStarted()).isEqualTo(1);
     }
 
     @Test

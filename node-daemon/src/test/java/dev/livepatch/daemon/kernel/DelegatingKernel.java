@@ -22,6 +22,8 @@ public class DelegatingKernel implements Kernel {
 
     @Override public Map<String, Integer> modules() throws KernelException { return real.modules(); }
 
+    @Override public java.util.Optional<String> moduleBuildId(String module) throws KernelException { return real.moduleBuildId(module); }
+
     @Override public void writeEnabled(String patch, boolean enabled) throws KernelException { real.writeEnabled(patch, enabled); }
 
     @Override public void writeReplaceable(String patch, boolean replaceable) throws KernelException { real.writeReplaceable(patch, replaceable); }
