@@ -4,6 +4,7 @@ import dev.livepatch.api.v1alpha1.KernelPatch;
 import dev.livepatch.api.v1alpha1.LivePatch;
 import dev.livepatch.api.v1alpha1.ModuleState;
 import dev.livepatch.api.v1alpha1.ModuleStatus;
+import dev.livepatch.api.v1alpha1.NodeReasons;
 import dev.livepatch.api.v1alpha1.NodeLivePatch;
 import dev.livepatch.api.v1alpha1.NodeLivePatchStatus;
 import dev.livepatch.api.v1alpha1.NodeModule;
@@ -91,7 +92,7 @@ public final class NodeReader {
         Set<String> names = modules.stream().map(PatchModule::getName).collect(Collectors.toSet());
         List<ModuleStatus> statuses = nlp.getStatus().getModules().stream()
                 .filter(s -> lp.getMetadata().getName().equals(s.getLivePatch()) && names.contains(s.getName())).toList();
-        Optional<ModuleStatus> failed = statuses.stream().filter(s -> s.getState() == ModuleState.Failed).findFirst();
+        Optional<ModuleStatus> failed = statuses.stream().filter(s -> s.getState() == ModuleState.Failed || blocked(s)).findFirst();
         if (failed.isPresent()) {
             return problem(name, NodeState.FAILED, ready, last, admitted, failed.get(), busy);
         }
@@ -141,8 +142,16 @@ public final class NodeReader {
     private static boolean owesLoad(NodeModule entry, NodeLivePatchStatus status) {
         return status.getModules().stream()
                 .filter(s -> entry.getName().equals(s.getName()) && Objects.equals(entry.getLivePatch(), s.getLivePatch()))
-                .map(ModuleStatus::getState)
-                .noneMatch(s -> s == ModuleState.Enabled || s == ModuleState.Failed);
+                .noneMatch(s -> s.getState() == ModuleState.Enabled || s.getState() == ModuleState.Failed || blocked(s));
+    }
+
+    /**
+     * The daemon waits for a person (something in the kernel is in its way that it will not touch):
+     * the node has failed for now, with the daemon's reason and message, and its kernel owes nothing
+     * until then — not a silent node for progressDeadline to report NodeUnresponsive.
+     */
+    private static boolean blocked(ModuleStatus s) {
+        return s.getState() == ModuleState.Pending && NodeReasons.BLOCKED.equals(s.getReason());
     }
 
     /**

@@ -6,6 +6,7 @@ import dev.livepatch.api.v1alpha1.KernelPatch;
 import dev.livepatch.api.v1alpha1.LivePatch;
 import dev.livepatch.api.v1alpha1.ModuleState;
 import dev.livepatch.api.v1alpha1.ModuleStatus;
+import dev.livepatch.api.v1alpha1.NodeReasons;
 import dev.livepatch.api.v1alpha1.NodeLivePatch;
 import dev.livepatch.api.v1alpha1.NodeLivePatchSpec;
 import dev.livepatch.api.v1alpha1.NodeLivePatchStatus;
@@ -82,6 +83,20 @@ class NodeReaderTest {
         NodeView v = viewOf(two, nlp);
         assertThat(v.state()).isEqualTo(NodeState.FAILED);
         assertThat(v.kernelBusy()).isTrue();
+    }
+
+    @Test
+    void aModuleTheDaemonReportsBlockedFailsTheNodeWithItsReasonAndOwesNoTransition() {
+        NodeLivePatch nlp = admittedAndEnabled();
+        nlp.getStatus().getModules().set(0, new ModuleStatus("lp_fix_fix", "fix", ModuleState.Pending, NodeReasons.BLOCKED,
+                "cannot load module lp_fix_fix: a module of that name is loaded without a livepatch directory", null));
+        nlp.getStatus().getPatches().clear();
+
+        NodeView v = viewOf(lp, nlp);
+        assertThat(v.state()).isEqualTo(NodeState.FAILED);
+        assertThat(v.reason()).isEqualTo(NodeReasons.BLOCKED);
+        assertThat(v.message()).contains("loaded without a livepatch directory");
+        assertThat(v.occupiesSlot()).isFalse();
     }
 
     @Test
