@@ -69,7 +69,7 @@ class ChartDefaultsTest {
   void operatorCreatesEventsOnlyInDefaultWhereTheApiServerAcceptsThemForClusterScopedObjects() {
     Role role = CHART.one(Role.class, OPERATOR + "-events");
     assertThat(role.getMetadata().getNamespace()).isEqualTo("default");
-    assertThat(Rules.of(role.getRules())).containsExactly("core events [] create");
+    assertThat(Rules.of(role.getRules())).containsExactly("core events [] create,get,patch");
     assertThat(env(operatorContainer(), "LIVEPATCH_EVENT_NAMESPACE").getValue()).isEqualTo("default");
   }
 

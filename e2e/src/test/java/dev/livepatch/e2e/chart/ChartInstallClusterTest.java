@@ -233,8 +233,10 @@ class ChartInstallClusterTest {
           .edit(l -> { l.getSpec().setHolderIdentity("replica-1"); return l; })).doesNotThrowAnyException();
       assertDeniedByRbac(() -> operator.leases().inNamespace(ns).withName("someone-elses-lease").get());
       assertDeniedByRbac(() -> operator.leases().inNamespace("kube-system").list());
-      assertThatCode(() -> operator.v1().events().inNamespace("default").resource(event("default")).create())
-          .doesNotThrowAnyException();
+      io.fabric8.kubernetes.api.model.Event made = operator.v1().events().inNamespace("default").resource(event("default")).create();
+      assertThatCode(() -> operator.v1().events().inNamespace("default").withName(made.getMetadata().getName())
+          .patch(io.fabric8.kubernetes.client.dsl.base.PatchContext.of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+              "{\"count\": 2}")).as("the aggregating recorder updates its Events in place").doesNotThrowAnyException();
       assertDeniedByRbac(() -> operator.v1().events().inNamespace(ns).resource(event(ns)).create());
       assertDeniedByRbac(() -> operator.v1().events().inNamespace("default").list());
       admin.leases().inNamespace(ns).withName("livepatch-operator").delete();
