@@ -1,5 +1,5 @@
 #!/bin/bash
-# Prepares everything the real-kernel tier (DESIGN §8, tier 3) boots, idempotently:
+# Prepares everything the real-kernel tier (docs/design.md §8, tier 3) boots, idempotently:
 #
 #   1. host packages from Debian (qemu-system-x86, busybox-static, kmod, cpio, xz-utils and the
 #      headers of ONE pinned Debian 6.1 kernel), installed only when something is missing;

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Builds the livepatch modules of benchmark 3 (issue 8: what hybrid mode saves) against the pinned
+# Builds the livepatch modules of the hybrid benchmark (what hybrid mode saves) against the pinned
 # Debian headers, the way ../prepare.sh builds the test modules (out-of-tree Kbuild, stripped):
 #
 #   lp_bench_rep_v1, lp_bench_rep_v2   the replaceable patch, two versions, non-replace, F functions

@@ -1,4 +1,4 @@
-# Benchmark 2 (issue 8), the guest's side; KernelBench writes apply.json ([lp_cmdline_v1]) and
+# The daemon benchmark, the guest's side; KernelBench writes apply.json ([lp_cmdline_v1]) and
 # empty.json and sets BENCH_ROUNDS, BENCH_IDLE_S, BENCH_POLL, BENCH_PASS_OPTS, BENCH_SMALL_OPTS,
 # BENCH_TEST_CLASSES (and, through GuestDaemon, LP_DAEMON_CP and LP_DAEMON_JAVA_OPTS).
 # Each round: raw insmod + wait for the transition, raw retire; a daemon pass on an empty spec

@@ -1,4 +1,4 @@
-# Guest helpers of the kernel benchmarks (issue 8, benchmarks 2 and 3), sourced after /lp/lib.sh
+# Guest helpers of the kernel benchmarks (daemon, hybrid), sourced after /lp/lib.sh
 # from the host's checkout: . "/host$LP_BENCH_DIR/guest.sh". Figures go to /shared/figures as
 # key=value lines (microseconds unless the key says otherwise); KernelBench reads them back.
 #

@@ -1,4 +1,4 @@
-# Benchmark 3 (issue 8), the guest's side, for one K; KernelBench writes v1.json (K pinned +
+# The hybrid benchmark, the guest's side, for one K; KernelBench writes v1.json (K pinned +
 # lp_bench_rep_v1), v2.json (K pinned + lp_bench_rep_v2), atomic.json (K pinned + the atomic
 # module) and sets LP_BENCH_MODULES_HOST, BENCH_K, BENCH_ROUNDS, BENCH_POLL, BENCH_PASS_OPTS,
 # BENCH_TRY_ATOMIC_DAEMON.

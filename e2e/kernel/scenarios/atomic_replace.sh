@@ -1,4 +1,4 @@
-# An allowed atomic replace (DESIGN §4): a cumulative patch (.replace = true) supersedes the
+# An allowed atomic replace (docs/design.md §4.1): a cumulative patch (.replace = true) supersedes the
 # loaded non-replace patch. After its transition the replaced patch's sysfs dir is gone, its
 # module stays loaded with refcnt 0 and rmmod works without a disable. A second cumulative
 # patch replaces the first the same way.

@@ -1,4 +1,4 @@
-# Module checks before insmod (DESIGN §5 rule 5), through the daemon: a wrong vermagic release (a
+# Module checks before insmod (docs/design.md §5 rule 5), through the daemon: a wrong vermagic release (a
 # copy the kernel itself WOULD load, CONFIG_MODVERSIONS compares only what follows the release),
 # a wrong sha256 and a module that is not a livepatch are each refused with their reason, and
 # nothing at all is loaded.

@@ -1,4 +1,4 @@
-# Hybrid upgrade through the daemon (DESIGN §5 rule 1): the pinned lp_version_v1 stays while the
+# Hybrid upgrade through the daemon (docs/design.md §5 rule 1): the pinned lp_version_v1 stays while the
 # replaceable lp_cmdline_v1 is upgraded to lp_cmdline_v2 (both non-replace; v2 cumulative). A
 # sampler reads /proc/version and /proc/cmdline during the whole upgrade pass: the pinned effect
 # never disappears and /proc/cmdline is always patched (v1, then v2).

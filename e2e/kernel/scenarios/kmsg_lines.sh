@@ -1,4 +1,4 @@
-# The kernel log lines of DESIGN §4 that the daemon reads from /dev/kmsg, for one patch loaded
+# The kernel log lines of docs/design.md §4.1 that the daemon reads from /dev/kmsg, for one patch loaded
 # and unloaded. Also read from /dev/kmsg itself (the daemon's source), not only from dmesg.
 . /lp/lib.sh
 lp_load lp_cmdline_v1

@@ -1,4 +1,4 @@
-# What the kernel itself refuses, and what it does not (so the daemon must, DESIGN §5 rule 5):
+# What the kernel itself refuses, and what it does not (so the daemon must, docs/design.md §5 rule 5):
 # - a vermagic whose flags differ: refused, ENOEXEC "invalid module format", "version magic";
 # - a vermagic whose release differs: LOADED (with CONFIG_MODVERSIONS the kernel compares only
 #   what follows the release), so the daemon's own vermagic == uname -r check is what stops it;

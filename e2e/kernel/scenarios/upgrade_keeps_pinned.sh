@@ -1,4 +1,4 @@
-# Hybrid upgrade with non-replace modules (DESIGN §5, rule 1: load before retire): the pinned
+# Hybrid upgrade with non-replace modules (docs/design.md §5 rule 1: load before retire): the pinned
 # patch of /proc/version stays, the replaceable patch of /proc/cmdline goes from v1 to v2 by
 # loading v2 first and only then retiring v1. A sampler reads both files the whole time: the
 # pinned effect never disappears, and /proc/cmdline is always patched (v1 or v2).

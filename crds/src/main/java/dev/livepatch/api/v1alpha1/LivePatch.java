@@ -9,7 +9,7 @@ import io.fabric8.kubernetes.model.annotation.ShortNames;
 import io.fabric8.kubernetes.model.annotation.Version;
 
 /**
- * A set of kernel livepatch modules to roll out to the nodes it selects (DESIGN §3.1).
+ * A set of kernel livepatch modules to roll out to the nodes it selects (docs/design.md §3.1).
  * Cluster-scoped: it runs kernel code on nodes, so it belongs to cluster admins.
  */
 @Group(LivePatch.GROUP)

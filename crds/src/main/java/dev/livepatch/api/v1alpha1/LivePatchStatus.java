@@ -8,7 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Written by the operator only (DESIGN §3.1). Counts and at most {@value #MAX_FAILURES} failures,
+ * Written by the operator only (docs/design.md §3.1). Counts and at most {@value #MAX_FAILURES} failures,
  * never a per-node list: the object stays small at 5,000 nodes.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -10,7 +10,7 @@ import io.fabric8.kubernetes.model.annotation.Version;
 
 /**
  * The contract between the operator and one node's daemon, named after the node and owned by
- * its Node (DESIGN §3.2). The operator alone writes {@code spec}; that node's daemon alone writes
+ * its Node (docs/design.md §3.2). The operator alone writes {@code spec}; that node's daemon alone writes
  * {@code status}.
  */
 @Group(LivePatch.GROUP)

@@ -7,7 +7,7 @@ import io.fabric8.kubernetes.api.model.Condition;
 import java.util.ArrayList;
 import java.util.List;
 
-/** What the node's kernel really shows, written by that node's daemon only (DESIGN §3.2). */
+/** What the node's kernel really shows, written by that node's daemon only (docs/design.md §3.2). */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class NodeLivePatchStatus {
     public static final int MAX_LAST_TRANSITIONS = 10;
@@ -29,7 +29,7 @@ public class NodeLivePatchStatus {
     @Size(max = MAX_LAST_TRANSITIONS)
     private List<TransitionRecord> lastTransitions = new ArrayList<>();
     @Size(max = 256)
-    @JsonPropertyDescription("Retired or replaced modules still loaded, waiting out the rmmod grace period (DESIGN §5 rule 7).")
+    @JsonPropertyDescription("Retired, replaced or reverted modules still loaded, waiting out the rmmod grace period (the daemon's UNLOAD_GRACE).")
     private List<PendingUnload> pendingUnloads = new ArrayList<>();
     @JsonPropertyDescription("Ready (kernel matches spec), Progressing, Stalled, Degraded.")
     private List<Condition> conditions = new ArrayList<>();

@@ -12,7 +12,7 @@ import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.IntOrString;
 
-/** Pacing of a rollout across the targeted nodes (DESIGN §6). */
+/** Pacing of a rollout across the targeted nodes (docs/design.md §3.1, §6.2). */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class RolloutSpec {
     /** Go-style durations as Kubernetes writes them: 30s, 1m30s, 500ms, 2h. */

@@ -23,7 +23,7 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * Every rule of a LivePatch spec (DESIGN §3.1), in one place. The CRD schema enforces most of them
+ * Every rule of a LivePatch spec (docs/design.md §3.1), in one place. The CRD schema enforces most of them
  * at admission; the operator calls this again because objects can predate a schema change, the
  * schema can be bypassed (a CRD installed without validation, a mock server), and some rules
  * (URL syntax, label selector semantics) a schema cannot express. Returns every violation, not
@@ -93,7 +93,7 @@ public final class LivePatchValidator {
         byRelease.forEach((release, ms) -> validateAtomicReplaceSet(release, ms, out));
     }
 
-    /** DESIGN §5 rule 3: an atomic-replace module supersedes every replaceable one, so it must be the only one. */
+    /** docs/design.md §5 rule 3: an atomic-replace module supersedes every replaceable one, so it must be the only one. */
     private static void validateAtomicReplaceSet(String release, List<PatchModule> modules, List<Violation> out) {
         List<String> atomic = modules.stream().filter(PatchModule::isAtomicReplace).map(PatchModule::getName).toList();
         if (atomic.isEmpty()) {

@@ -29,7 +29,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 
 /**
- * Benchmark 1 (issue 8): the real operator, in a JVM of its own, rolls one LivePatch
+ * The fleet benchmark ({@code ./bench fleet}): the real operator, in a JVM of its own, rolls one LivePatch
  * ({@code maxConcurrent: 10%}, no interval, no cooldown) over N simulated nodes ({@link LightFleet},
  * fixed transition time T) on a real kube-apiserver + etcd with an audit log. Prints, per N: the
  * rollout's wall time against its lower bound ceil(N / concurrency) x T, the operator's requests per

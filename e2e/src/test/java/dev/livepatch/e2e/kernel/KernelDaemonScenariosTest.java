@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * The node daemon's own code on Debian's 6.1 booted in QEMU (issue 4): each test boots a VM whose
+ * The node daemon's own code on Debian's 6.1 booted in QEMU: each test boots a VM whose
  * script ({@code e2e/kernel/scenarios/daemon_*.sh}) runs one-shot passes of
  * {@code dev.livepatch.daemon.Main} in a JVM inside the guest against the guest's real
  * {@code /sys} and {@code /proc}, checks the kernel's state with the shell helpers, and leaves the

@@ -6,7 +6,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * The kernel facts of DESIGN §4, each proven on Debian's 6.1 booted in QEMU by a busybox script in
+ * The kernel facts of docs/design.md §4.1, each proven on Debian's 6.1 booted in QEMU by a busybox script in
  * {@code e2e/kernel/scenarios/} (each boots its own VM; the scripts say what they prove). These are
  * the ground truth the node daemon's kernel layer and its fakes must agree with.
  */

@@ -33,7 +33,7 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 /**
- * Benchmarks 2 and 3 of issue 8 on the real kernel (the QEMU tier of {@code e2e/kernel}); not tests.
+ * The kernel benchmarks ({@code ./bench-kernel daemon}, {@code hybrid}) on the real kernel (the QEMU tier of {@code e2e/kernel}); not tests.
  * Run through {@code ./bench-kernel}, which builds the project and starts this main:
  *
  * <pre>

@@ -77,7 +77,7 @@ class LifecycleScenariosTest {
   }
 
   /**
-   * maxConcurrent counts "nodes in a kernel transition at once" (DESIGN §3.1), and an upgrade's
+   * maxConcurrent counts "nodes in a kernel transition at once" (docs/design.md §3.1), and an upgrade's
    * retirement of the old cumulative patch is a kernel transition too.
    */
   @Test

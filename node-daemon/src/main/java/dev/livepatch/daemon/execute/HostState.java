@@ -13,7 +13,7 @@ import java.util.Map;
 
 /**
  * What the daemon must remember across its own restarts, kept in a JSON file on the host
- * (DESIGN §5 rules 6-7): which patches it loaded (the kernel cannot say who loaded a patch, nor, on
+ * (docs/design.md §5 rules 6-7): which patches it loaded (the kernel cannot say who loaded a patch, nor, on
  * 6.1, in which order), the rmmods waiting out their grace period, the modules that failed (not
  * retried until their spec entry changes), the transition it started. The kernel stays the truth
  * for what is loaded: records are reconciled against it on every pass.

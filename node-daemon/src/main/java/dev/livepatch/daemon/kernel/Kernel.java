@@ -11,7 +11,7 @@ import java.util.Optional;
  * The kernel's livepatch interface: reads of sysfs/procfs and the two attribute writes the daemon
  * ever makes ({@code enabled}, and the hybrid {@code replaceable} where it exists). It never
  * writes {@code force}: forcing a transition is a vendor's explicit instruction, not an automatic
- * action (DESIGN §4).
+ * action (docs/design.md §4).
  */
 public interface Kernel {
     String release() throws KernelException;

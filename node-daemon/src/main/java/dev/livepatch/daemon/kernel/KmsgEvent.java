@@ -5,7 +5,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A kernel log line the daemon recognises (DESIGN §4): the livepatch core's messages and the RCU
+ * A kernel log line the daemon recognises (docs/design.md §4.1): the livepatch core's messages and the RCU
  * tasks grace-period warning that long transitions cause.
  *
  * @param patch the patch named in the line, null for lines that name none

@@ -23,7 +23,7 @@ import java.util.regex.Pattern;
 
 /**
  * The kernel's livepatch interface read from sysfs and procfs under a host root prefix ({@code /host}
- * in the pod, {@code /} in a VM, a temp dir in tests; DESIGN §5 rule 8).
+ * in the pod, {@code /} in a VM, a temp dir in tests; docs/design.md §5 rule 8).
  *
  * <p>Everything here races with the kernel: a patch directory vanishes when its unpatching (or a
  * replacement) completes, a task exits while we read it. A vanished file is "not there", never an

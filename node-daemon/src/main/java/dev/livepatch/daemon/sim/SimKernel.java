@@ -22,7 +22,7 @@ import java.util.UUID;
 
 /**
  * A simulated kernel: a sysfs/procfs tree in a directory that reacts to writes and module loads
- * the way the livepatch core does (DESIGN §4), so the real {@link dev.livepatch.daemon.kernel.SysfsKernel}
+ * the way the livepatch core does (docs/design.md §4.1), so the real {@link dev.livepatch.daemon.kernel.SysfsKernel}
  * reads it. Plug it in as the SysfsKernel's {@link AttributeWriter} and as the {@link ModuleLoader}.
  *
  * <ul>

@@ -37,7 +37,7 @@ import static dev.livepatch.daemon.execute.Statuses.spec;
 import static dev.livepatch.daemon.execute.Statuses.transitions;
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The executor against the simulated kernel: each test is a scenario of issue 3. */
+/** The executor against the simulated kernel: each test one hybrid-mode scenario end to end (docs/design.md §5). */
 class ConvergerTest {
     @TempDir
     Path root;

@@ -7,7 +7,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Decides who keeps a node when LivePatches clash on it (DESIGN §6, §5 rule 3): claims are taken
+ * Decides who keeps a node when LivePatches clash on it (docs/design.md §6.5, §5 rule 3): claims are taken
  * oldest LivePatch first, and a claim that clashes with one already accepted loses the node with
  * reason Conflict. An accepted LivePatch whose node still carries a losing LivePatch's clashing
  * entries waits until they are gone, so the daemon never sees one name twice.

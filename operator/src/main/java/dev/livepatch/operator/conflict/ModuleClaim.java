@@ -24,7 +24,7 @@ public record ModuleClaim(String livePatch, List<Entry> modules) {
 
     /**
      * Why these two claims cannot share a node, or empty when they can: one patch name claimed
-     * twice, or DESIGN §5 rule 3 (an atomic-replace module leaves no room for another replaceable one).
+     * twice, or docs/design.md §5 rule 3 (an atomic-replace module leaves no room for another replaceable one).
      */
     public Optional<String> clashWith(ModuleClaim other) {
         for (Entry a : modules) {

@@ -11,7 +11,7 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Which nodes a LivePatch selects and which of its modules apply to a node (DESIGN §6): Linux
+ * Which nodes a LivePatch selects and which of its modules apply to a node (docs/design.md §6.1): Linux
  * nodes matching {@code nodeSelector} (matchLabels and set-based matchExpressions, evaluated here
  * because the mock server and informer caches cannot), modules whose kernelRelease equals the
  * node's {@code status.nodeInfo.kernelVersion}.

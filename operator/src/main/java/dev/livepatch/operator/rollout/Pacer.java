@@ -7,7 +7,7 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * Stall-aware pacing (DESIGN §6): the spec's concurrency and interval while transitions are clean;
+ * Stall-aware pacing (docs/design.md §6.2): the spec's concurrency and interval while transitions are clean;
  * concurrency 1 and an interval that doubles with each recent trouble (bounded) while nodes are
  * stalled or recently reported stalls, slow transitions or RCU-tasks warnings; the spec's pacing
  * again after {@link PacingPolicy#recoveryTransitions()} clean transitions. Reads only what the

@@ -3,7 +3,7 @@ package dev.livepatch.operator.rollout;
 import java.time.Duration;
 
 /**
- * How stall-aware pacing reacts to what nodes report (DESIGN §6), operator-wide.
+ * How stall-aware pacing reacts to what nodes report (docs/design.md §6.2), operator-wide.
  *
  * @param slowTransition      a transition longer than this counts as trouble
  * @param recoveryTransitions clean transitions after the latest trouble that restore the spec's pacing

@@ -15,7 +15,7 @@ import java.util.stream.Stream;
 
 /**
  * The rollout planner: a pure function from the fleet as the objects show it, the spec and the
- * clock to the nodes to admit now and the status to report (DESIGN §6). Admitting is done by the
+ * clock to the nodes to admit now and the status to report (docs/design.md §6.2). Admitting is done by the
  * caller; the planner never touches a cluster, so it is tested with generated fleets.
  *
  * <p>Order of admission is deterministic: canaries first (in their recorded order), then node name.
