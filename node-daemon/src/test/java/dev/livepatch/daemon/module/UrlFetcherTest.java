@@ -41,10 +41,11 @@ class UrlFetcherTest {
             src.setInsecure(true);
             UrlFetcher fetcher = new UrlFetcher(Duration.ofMillis(500), 2, Duration.ofMillis(1), d -> { }, 1 << 20);
             long start = System.nanoTime();
-            assertTimeoutPreemptively(Duration.ofSeconds(10), () -> assertThatThrownBy(() -> fetcher.fetch(src))
+            assertTimeoutPreemptively(Duration.ofSeconds(60), () -> assertThatThrownBy(() -> fetcher.fetch(src))
                     .isInstanceOfSatisfying(FetchException.class, e -> assertThat(e.retryable()).isTrue())
                     .hasMessageContaining("stalled").hasMessageContaining("2 attempt(s)"));
-            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+            // unbounded before (a body read had no deadline); the bound is loose for a loaded machine: 2 x 500 ms expected
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(30));
             assertThat(calls).hasValue(2);
         } finally {
             release.countDown();
