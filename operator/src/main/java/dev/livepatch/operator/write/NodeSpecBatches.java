@@ -88,8 +88,18 @@ public final class NodeSpecBatches implements AutoCloseable {
         }
     }
 
+    /**
+     * Lets the writes already started finish (a request sent completes on the API server anyway, so
+     * an operator that says it stopped must not still be admitting), then stops; bounded.
+     */
     @Override
     public void close() {
-        pool.shutdownNow();
+        pool.shutdown();
+        try {
+            if (!pool.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS)) pool.shutdownNow();
+        } catch (InterruptedException e) {
+            pool.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
     }
 }
