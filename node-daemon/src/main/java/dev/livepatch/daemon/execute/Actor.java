@@ -76,7 +76,7 @@ final class Actor {
         rec.stallTimeout = m.getStallTimeout();
         rec.onStall = m.getOnStall();
         r.managed.put(name, rec);
-        r.inFlight = inFlight(name, TransitionDirection.Patching, now, incarnation);
+        r.inFlight = HostState.InFlight.seenBy(incarnation, name, TransitionDirection.Patching, now);
         r.inFlight.specKey = DesiredSet.key(m);
         kernelLog.drain();
         saver.save(r);
@@ -118,7 +118,7 @@ final class Actor {
     }
 
     private String disable(String patch, HostState r, Instant now, String incarnation) throws StateFileException {
-        r.inFlight = inFlight(patch, TransitionDirection.Unpatching, now, incarnation);
+        r.inFlight = HostState.InFlight.seenBy(incarnation, patch, TransitionDirection.Unpatching, now);
         kernelLog.drain();
         saver.save(r);
         try {
@@ -158,13 +158,6 @@ final class Actor {
         saver.save(r);
         log.atInfo().addKeyValue("module", module).log("unloaded after its grace period");
         return null;
-    }
-
-    private static HostState.InFlight inFlight(String patch, TransitionDirection direction, Instant now, String incarnation) {
-        HostState.InFlight f = new HostState.InFlight(patch, direction, now.toString());
-        f.incarnation = incarnation;
-        f.lastObservedAt = now.toString();
-        return f;
     }
 
     private interface KernelCall {

@@ -115,6 +115,23 @@ public class HostState {
             this.direction = direction;
             this.startedAt = startedAt;
         }
+
+        /** A transition first looked at {@code now} by daemon process {@code incarnation}: its time counts from there. */
+        public static InFlight seenBy(String incarnation, String patch, TransitionDirection direction, java.time.Instant now) {
+            InFlight f = new InFlight(patch, direction, now.toString());
+            f.incarnation = incarnation;
+            f.lastObservedAt = now.toString();
+            return f;
+        }
+
+        /** Another look at {@code now}: the time since the last look counts only when the same process looked. */
+        public void lookedAt(String by, java.time.Instant now) {
+            if (by.equals(incarnation) && lastObservedAt != null) {
+                observedMillis += Math.max(0, java.time.Duration.between(java.time.Instant.parse(lastObservedAt), now).toMillis());
+            }
+            incarnation = by;
+            lastObservedAt = now.toString();
+        }
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -83,24 +83,16 @@ public final class RecordKeeper {
         if (now.isEmpty()) return;
         if (f == null) {
             // Not started by this daemon, or started before its records knew: timed from now on.
-            f = new HostState.InFlight(now.get().name(), direction(now.get()), c.now().toString());
-            f.incarnation = c.incarnation();
-            f.lastObservedAt = c.now().toString();
+            f = HostState.InFlight.seenBy(c.incarnation(), now.get().name(), direction(now.get()), c.now());
             s.inFlight = f;
         }
         f.seen = true;
-        if (c.incarnation().equals(f.incarnation) && f.lastObservedAt != null) {
-            f.observedMillis += Math.max(0, Duration.between(Instant.parse(f.lastObservedAt), c.now()).toMillis());
-        }
-        f.incarnation = c.incarnation();
-        f.lastObservedAt = c.now().toString();
+        f.lookedAt(c.incarnation(), c.now());
     }
 
     /** The recorded transition is no longer in the kernel: how it ended, from what the kernel shows now. */
     private static void close(HostState s, HostState.InFlight f, KernelSnapshot kernel, DesiredSet desired, Context c, List<TransitionRecord> finished) {
-        if (c.incarnation().equals(f.incarnation) && f.lastObservedAt != null) {
-            f.observedMillis += Math.max(0, Duration.between(Instant.parse(f.lastObservedAt), c.now()).toMillis()); // it ended since the last look
-        }
+        f.lookedAt(c.incarnation(), c.now()); // it ended since the last look
         Optional<PatchState> p = kernel.patch(f.patch);
         boolean patching = f.direction == TransitionDirection.Patching;
         boolean reached = patching ? p.map(PatchState::enabled).orElse(false) : p.isEmpty();
