@@ -2,12 +2,12 @@ package dev.livepatch.e2e.fleet;
 
 import dev.livepatch.api.v1alpha1.NodeLivePatch;
 import dev.livepatch.api.v1alpha1.NodeLivePatchStatus;
-import dev.livepatch.daemon.execute.Converger;
-import dev.livepatch.daemon.execute.ExecutorSettings;
+import dev.livepatch.daemon.converge.Converger;
+import dev.livepatch.daemon.converge.ConvergerSettings;
 import dev.livepatch.daemon.metrics.DaemonMetrics;
-import dev.livepatch.daemon.node.NodeAgent;
-import dev.livepatch.daemon.node.StatusWriter;
-import dev.livepatch.daemon.node.Wiring;
+import dev.livepatch.daemon.agent.NodeAgent;
+import dev.livepatch.daemon.agent.StatusWriter;
+import dev.livepatch.daemon.agent.Wiring;
 import dev.livepatch.daemon.sim.SimKernel;
 import dev.livepatch.daemon.sim.SimNode;
 import dev.livepatch.daemon.time.Sleeper;
@@ -49,7 +49,7 @@ public final class FleetNode {
   private final Duration latency;
   private final KubernetesClient client;
   private final ScheduledExecutorService pool;
-  private final ExecutorSettings settings;
+  private final ConvergerSettings settings;
   private final Duration resync;
   private final Function<String, NodeLivePatch> lookup;
 
@@ -60,7 +60,7 @@ public final class FleetNode {
   private boolean stuckTaskAdded;
 
   FleetNode(String name, Path root, SimKernel.Config kernelConfig, KubernetesClient client, ScheduledExecutorService pool,
-      ExecutorSettings settings, Duration resync, Function<String, NodeLivePatch> lookup) {
+      ConvergerSettings settings, Duration resync, Function<String, NodeLivePatch> lookup) {
     this.name = name;
     this.root = root;
     this.kernel = new SimKernel(root, Clock.systemUTC(), kernelConfig);

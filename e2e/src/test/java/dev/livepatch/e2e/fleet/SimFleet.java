@@ -2,7 +2,7 @@ package dev.livepatch.e2e.fleet;
 
 import dev.livepatch.api.v1alpha1.ModuleSource;
 import dev.livepatch.api.v1alpha1.NodeLivePatch;
-import dev.livepatch.daemon.execute.ExecutorSettings;
+import dev.livepatch.daemon.converge.ConvergerSettings;
 import dev.livepatch.daemon.kernel.Errno;
 import dev.livepatch.daemon.module.CachingModuleStore;
 import dev.livepatch.daemon.sim.ElfModules;
@@ -78,7 +78,7 @@ public final class SimFleet implements AutoCloseable {
   private final Random random;
   /** Nodes whose random stall ends {@code stallFor} after their first transition starts. */
   private final java.util.Set<FleetNode> timedStalls = ConcurrentHashMap.newKeySet();
-  private final ExecutorSettings executorSettings;
+  private final ConvergerSettings executorSettings;
   private volatile boolean closed;
 
   private SimFleet(KubernetesClient client, FleetSettings settings, String id, Path hosts) {
@@ -87,7 +87,7 @@ public final class SimFleet implements AutoCloseable {
     this.id = id;
     this.hosts = hosts;
     this.random = new Random(settings.seed());
-    this.executorSettings = new ExecutorSettings(settings.unloadGrace(), settings.poll(), Duration.ofMillis(200), Duration.ofSeconds(5), Duration.ofSeconds(5), 64);
+    this.executorSettings = new ConvergerSettings(settings.unloadGrace(), settings.poll(), Duration.ofMillis(200), Duration.ofSeconds(5), Duration.ofSeconds(5), 64);
     this.pool = new ScheduledThreadPoolExecutor(settings.threads(), daemonThreads("fleet-" + id));
     this.pool.setRemoveOnCancelPolicy(true);
     this.informer = client.resources(NodeLivePatch.class).inform(new ResourceEventHandler<>() {

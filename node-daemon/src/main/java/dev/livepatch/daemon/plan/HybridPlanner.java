@@ -17,7 +17,7 @@ import java.util.stream.Collectors;
  *
  * <p>The plan is computed against a model of the patch stack that each step updates the way the
  * kernel would, so a check made for step k sees the stack as it will be after steps 1..k-1. The
- * executor takes only the first step, then reads the kernel again and plans anew: the plan is
+ * converger takes only the first step, then reads the kernel again and plans anew: the plan is
  * never trusted across a transition.
  *
  * <ol>
@@ -30,7 +30,7 @@ import java.util.stream.Collectors;
  *       would be swept). Else it is refused with {@code HybridUnsupported}.</li>
  *   <li>At most one atomic-replace module, and then no other replaceable module, in D: otherwise the
  *       atomic ones are refused with {@code InvalidDesiredSet} and the rest goes on.</li>
- *   <li>One transition at a time: the steps are a sequence; the executor runs them one by one.</li>
+ *   <li>One transition at a time: the steps are a sequence; the converger runs them one by one.</li>
  * </ol>
  *
  * <p>Retirement waits for the loads it may depend on: a managed patch is kept while a desired module

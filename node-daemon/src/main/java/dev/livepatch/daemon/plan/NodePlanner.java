@@ -4,7 +4,7 @@ import dev.livepatch.api.v1alpha1.NodeModule;
 import dev.livepatch.api.v1alpha1.NodeReasons;
 import dev.livepatch.api.v1alpha1.OnStall;
 import dev.livepatch.api.v1alpha1.TransitionDirection;
-import dev.livepatch.daemon.execute.HostState;
+import dev.livepatch.daemon.converge.HostState;
 import dev.livepatch.daemon.kernel.KernelSnapshot;
 import dev.livepatch.daemon.kernel.PatchState;
 

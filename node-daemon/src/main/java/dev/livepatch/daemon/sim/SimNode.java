@@ -4,10 +4,10 @@ import dev.livepatch.api.v1alpha1.ModuleSource;
 import dev.livepatch.api.v1alpha1.NodeLivePatchStatus;
 import dev.livepatch.api.v1alpha1.NodeModule;
 import dev.livepatch.api.v1alpha1.OnStall;
-import dev.livepatch.daemon.execute.Converger;
-import dev.livepatch.daemon.execute.ExecutorSettings;
-import dev.livepatch.daemon.execute.HostStateStore;
-import dev.livepatch.daemon.node.Wiring;
+import dev.livepatch.daemon.converge.Converger;
+import dev.livepatch.daemon.converge.ConvergerSettings;
+import dev.livepatch.daemon.converge.HostStateStore;
+import dev.livepatch.daemon.agent.Wiring;
 import dev.livepatch.daemon.kernel.SysfsKernel;
 import dev.livepatch.daemon.metrics.DaemonMetrics;
 import dev.livepatch.daemon.module.CachingModuleStore;
@@ -27,7 +27,7 @@ import java.util.function.Consumer;
 
 /**
  * One simulated node: a {@link SimKernel} under a host root, the real kernel layer, module store and
- * executor over it, a manual clock, and a sleeper that moves that clock and the kernel on. Module
+ * converger over it, a manual clock, and a sleeper that moves that clock and the kernel on. Module
  * files are written under the host root and given to the spec as {@code hostPath} sources. For the
  * daemon's tests and the fleet simulator.
  */
@@ -37,13 +37,13 @@ public final class SimNode {
     private final Path root;
     private final ManualClock clock;
     private final SimKernel kernel;
-    private final ExecutorSettings settings;
+    private final ConvergerSettings settings;
     private final DaemonMetrics metrics;
     private final List<NodeLivePatchStatus> published = new CopyOnWriteArrayList<>();
     private volatile Consumer<Duration> onSleep = d -> { };
     private volatile Consumer<NodeLivePatchStatus> publisher = s -> { };
 
-    public SimNode(Path root, ManualClock clock, SimKernel.Config config, ExecutorSettings settings, MeterRegistry registry) {
+    public SimNode(Path root, ManualClock clock, SimKernel.Config config, ConvergerSettings settings, MeterRegistry registry) {
         this.root = root;
         this.clock = clock;
         this.kernel = new SimKernel(root, clock, config);
@@ -57,10 +57,10 @@ public final class SimNode {
 
     public Path root() { return root; }
 
-    /** Every status the executor published, oldest first. */
+    /** Every status the converger published, oldest first. */
     public List<NodeLivePatchStatus> published() { return published; }
 
-    /** Runs after every sleep of the executor (the clock and kernel already moved): a test's hook into "meanwhile". */
+    /** Runs after every sleep of the converger (the clock and kernel already moved): a test's hook into "meanwhile". */
     public void onSleep(Consumer<Duration> hook) { this.onSleep = hook; }
 
     /** Where statuses go besides {@link #published()} (e.g. a status writer against an API server). */
@@ -74,9 +74,9 @@ public final class SimNode {
     }
 
     /** A daemon process: fresh memory, the host state file and module cache of this node. Build a new one to "restart" it. */
-    public Converger daemon() { return daemon(this::sleep); }
+    public Converger converger() { return converger(this::sleep); }
 
-    public Converger daemon(Sleeper sleeper) {
+    public Converger converger(Sleeper sleeper) {
         return Wiring.converger(host(root, kernel), clock, sleeper, settings, metrics, s -> {
             published.add(s);
             publisher.accept(s);

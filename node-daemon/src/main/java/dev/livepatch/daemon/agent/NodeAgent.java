@@ -1,7 +1,7 @@
-package dev.livepatch.daemon.node;
+package dev.livepatch.daemon.agent;
 
 import dev.livepatch.api.v1alpha1.NodeLivePatch;
-import dev.livepatch.daemon.execute.Converger;
+import dev.livepatch.daemon.converge.Converger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

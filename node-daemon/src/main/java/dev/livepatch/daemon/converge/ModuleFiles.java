@@ -1,4 +1,4 @@
-package dev.livepatch.daemon.execute;
+package dev.livepatch.daemon.converge;
 
 import dev.livepatch.api.v1alpha1.NodeModule;
 import dev.livepatch.daemon.kernel.KernelSnapshot;
@@ -25,9 +25,9 @@ import java.util.Set;
 final class ModuleFiles {
     private static final Logger log = LoggerFactory.getLogger(ModuleFiles.class);
     private final ModuleStore store;
-    private final ExecutorSettings settings;
+    private final ConvergerSettings settings;
 
-    ModuleFiles(ModuleStore store, ExecutorSettings settings) {
+    ModuleFiles(ModuleStore store, ConvergerSettings settings) {
         this.store = store;
         this.settings = settings;
     }

@@ -1,4 +1,4 @@
-package dev.livepatch.daemon.execute;
+package dev.livepatch.daemon.converge;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.databind.ObjectMapper;

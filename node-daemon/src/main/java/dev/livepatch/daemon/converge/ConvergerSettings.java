@@ -1,4 +1,4 @@
-package dev.livepatch.daemon.execute;
+package dev.livepatch.daemon.converge;
 
 import java.time.Duration;
 
@@ -12,15 +12,15 @@ import java.time.Duration;
  * @param retireRetry     how long a retirement whose stalled transition was reverted waits before it is tried again
  * @param maxStepsPerPass bound on the steps of one slice (a safety net against a kernel that does not move)
  */
-public record ExecutorSettings(Duration unloadGrace, Duration poll, Duration retryBackoff, Duration retryBackoffMax,
+public record ConvergerSettings(Duration unloadGrace, Duration poll, Duration retryBackoff, Duration retryBackoffMax,
                                Duration retireRetry, int maxStepsPerPass) {
-    public static ExecutorSettings defaults() {
-        return new ExecutorSettings(Duration.ofMinutes(5), Duration.ofMillis(500), Duration.ofSeconds(2), Duration.ofMinutes(5),
+    public static ConvergerSettings defaults() {
+        return new ConvergerSettings(Duration.ofMinutes(5), Duration.ofMillis(500), Duration.ofSeconds(2), Duration.ofMinutes(5),
                 Duration.ofMinutes(10), 64);
     }
 
-    public ExecutorSettings withUnloadGrace(Duration d) {
-        return new ExecutorSettings(d, poll, retryBackoff, retryBackoffMax, retireRetry, maxStepsPerPass);
+    public ConvergerSettings withUnloadGrace(Duration d) {
+        return new ConvergerSettings(d, poll, retryBackoff, retryBackoffMax, retireRetry, maxStepsPerPass);
     }
 
     /** The wait before attempt {@code attempts + 1}: retryBackoff doubled per failed attempt, at most retryBackoffMax. */

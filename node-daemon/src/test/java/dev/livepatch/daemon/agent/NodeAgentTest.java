@@ -1,9 +1,9 @@
-package dev.livepatch.daemon.node;
+package dev.livepatch.daemon.agent;
 
 import dev.livepatch.api.v1alpha1.NodeLivePatch;
 import dev.livepatch.api.v1alpha1.NodeLivePatchSpec;
-import dev.livepatch.daemon.execute.Converger;
-import dev.livepatch.daemon.execute.ExecutorSettings;
+import dev.livepatch.daemon.converge.Converger;
+import dev.livepatch.daemon.converge.ConvergerSettings;
 import dev.livepatch.daemon.kernel.DelegatingKernel;
 import dev.livepatch.daemon.kernel.Kernel;
 import dev.livepatch.daemon.kernel.KernelException;
@@ -47,7 +47,7 @@ class NodeAgentTest {
     @Test
     void aWorkerStuckInASliceIsNotAlive() {
         SimNode node = new SimNode(root, new ManualClock(Instant.parse("2026-01-01T00:00:00Z")), SimKernel.Config.debian61(),
-                ExecutorSettings.defaults(), new SimpleMeterRegistry());
+                ConvergerSettings.defaults(), new SimpleMeterRegistry());
         Wiring.Host host = SimNode.host(root, node.kernel());
         Kernel hanging = new DelegatingKernel(host.kernel()) {
             @Override
@@ -61,7 +61,7 @@ class NodeAgentTest {
             }
         };
         Converger converger = Wiring.converger(new Wiring.Host(hanging, host.loader(), host.kernelLog(), host.store(), host.stateStore()),
-                Clock.systemUTC(), d -> { }, ExecutorSettings.defaults(), new DaemonMetrics(new SimpleMeterRegistry()), s -> { });
+                Clock.systemUTC(), d -> { }, ConvergerSettings.defaults(), new DaemonMetrics(new SimpleMeterRegistry()), s -> { });
         NodeLivePatch nlp = new NodeLivePatch();
         nlp.setMetadata(new ObjectMetaBuilder().withName("n1").withUid("u1").withGeneration(1L).build());
         nlp.setSpec(new NodeLivePatchSpec());

@@ -1,4 +1,4 @@
-package dev.livepatch.daemon.execute;
+package dev.livepatch.daemon.converge;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;

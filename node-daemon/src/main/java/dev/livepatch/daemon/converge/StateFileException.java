@@ -1,4 +1,4 @@
-package dev.livepatch.daemon.execute;
+package dev.livepatch.daemon.converge;
 
 /** The daemon's host state file cannot be read (corrupt, unreadable) or written. */
 public class StateFileException extends Exception {

@@ -1,4 +1,4 @@
-package dev.livepatch.daemon.execute;
+package dev.livepatch.daemon.converge;
 
 import dev.livepatch.api.v1alpha1.ModuleState;
 import dev.livepatch.api.v1alpha1.NodeLivePatchSpec;
@@ -17,7 +17,7 @@ import dev.livepatch.daemon.kernel.SysfsKernel;
 import dev.livepatch.daemon.metrics.DaemonMetrics;
 import dev.livepatch.daemon.module.ModuleException;
 import dev.livepatch.daemon.module.ModuleStore;
-import dev.livepatch.daemon.node.Wiring;
+import dev.livepatch.daemon.agent.Wiring;
 import dev.livepatch.daemon.sim.ElfModules;
 import dev.livepatch.daemon.sim.SimKernel;
 import dev.livepatch.daemon.sim.SimNode;
@@ -34,10 +34,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import static dev.livepatch.daemon.execute.Statuses.condition;
-import static dev.livepatch.daemon.execute.Statuses.module;
-import static dev.livepatch.daemon.execute.Statuses.spec;
-import static dev.livepatch.daemon.execute.Statuses.transitions;
+import static dev.livepatch.daemon.converge.Statuses.condition;
+import static dev.livepatch.daemon.converge.Statuses.module;
+import static dev.livepatch.daemon.converge.Statuses.spec;
+import static dev.livepatch.daemon.converge.Statuses.transitions;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The daemon core's defects, one test each: each failed before its fix. */
@@ -47,7 +47,7 @@ class DaemonDefectsTest {
 
     private SimNode node(SimKernel.Config config) {
         return new SimNode(root, new ManualClock(Instant.parse("2026-01-01T00:00:00Z")), config,
-                ExecutorSettings.defaults().withUnloadGrace(Duration.ofMinutes(5)), new SimpleMeterRegistry());
+                ConvergerSettings.defaults().withUnloadGrace(Duration.ofMinutes(5)), new SimpleMeterRegistry());
     }
 
     @Test
@@ -55,7 +55,7 @@ class DaemonDefectsTest {
         SimNode node = node(SimKernel.Config.debian61().withModernAttrs());
         NodeModule pin = node.module("lp1", "lp_pin", false, false);
         NodeModule sneaky = node.module("lp2", "lp_cum", true, false, ElfModules.livepatch("lp_cum", node.kernel().config().release(), true));
-        Converger daemon = node.daemon();
+        Converger daemon = node.converger();
         daemon.converge(spec(pin), 1);
 
         NodeLivePatchStatus s = daemon.converge(spec(pin, sneaky), 2);
@@ -70,7 +70,7 @@ class DaemonDefectsTest {
     @Test
     void withoutTheReplaceAttributeTheStatusSaysTheDeclarationIsTrusted() throws Exception {
         SimNode node = node(SimKernel.Config.debian61());
-        NodeLivePatchStatus s = node.daemon().converge(spec(node.module("lp1", "lp_a", true, false)), 1);
+        NodeLivePatchStatus s = node.converger().converge(spec(node.module("lp1", "lp_a", true, false)), 1);
         assertThat(module(s, "lp_a").getMessage()).contains("no 'replace' attribute", "trusted");
     }
 
@@ -85,13 +85,13 @@ class DaemonDefectsTest {
             return host.store().verified(m, release);
         };
         Converger daemon = Wiring.converger(new Wiring.Host(host.kernel(), host.loader(), host.kernelLog(), flaky, host.stateStore()),
-                node.clock(), node::sleep, ExecutorSettings.defaults(), new DaemonMetrics(new SimpleMeterRegistry()), st -> { });
+                node.clock(), node::sleep, ConvergerSettings.defaults(), new DaemonMetrics(new SimpleMeterRegistry()), st -> { });
 
         Converger.Slice first = daemon.slice(spec(a), 1);
         assertThat(module(first.status(), "lp_a").getState()).isEqualTo(ModuleState.Pending);
         assertThat(module(first.status(), "lp_a").getReason()).isEqualTo(NodeReasons.RETRYING);
         assertThat(module(first.status(), "lp_a").getMessage()).contains("timed out", "attempt 1", "next attempt at");
-        assertThat(first.wakeAt()).isEqualTo(node.clock().instant().plus(ExecutorSettings.defaults().retryBackoff()));
+        assertThat(first.wakeAt()).isEqualTo(node.clock().instant().plus(ConvergerSettings.defaults().retryBackoff()));
 
         NodeLivePatchStatus s = daemon.converge(spec(a), 1);
         assertThat(module(s, "lp_a").getState()).isEqualTo(ModuleState.Enabled);
@@ -106,7 +106,7 @@ class DaemonDefectsTest {
         NodeModule a2 = node.module("lp-a", "lp_a2", true, false);
         a2.getSource().setSha256("0".repeat(64));
         NodeModule b2 = node.module("lp-b", "lp_b2", true, false);
-        Converger daemon = node.daemon();
+        Converger daemon = node.converger();
         daemon.converge(spec(a1, b1), 1);
 
         NodeLivePatchStatus s = daemon.converge(spec(a2, b2), 2);
@@ -119,7 +119,7 @@ class DaemonDefectsTest {
     @Test
     void withoutStackOrderPatchesAreRetiredInReverseLoadOrder() throws Exception {
         SimNode node = node(SimKernel.Config.debian61());
-        Converger daemon = node.daemon();
+        Converger daemon = node.converger();
         daemon.converge(spec(node.module("lp1", "lp_c", true, false), node.module("lp1", "lp_a", true, false),
                 node.module("lp1", "lp_b", true, false)), 1);
 
@@ -137,7 +137,7 @@ class DaemonDefectsTest {
         node.sleep(Duration.ofSeconds(5));
         assertThat(node.kernel().loadedModules()).containsExactly("lp_a");
 
-        NodeLivePatchStatus s = node.daemon().converge(spec(node.module("lp1", "lp_a", false, false)), 1);
+        NodeLivePatchStatus s = node.converger().converge(spec(node.module("lp1", "lp_a", false, false)), 1);
 
         assertThat(module(s, "lp_a").getState()).isEqualTo(ModuleState.Pending);
         assertThat(module(s, "lp_a").getReason()).isEqualTo(NodeReasons.BLOCKED);
@@ -148,7 +148,7 @@ class DaemonDefectsTest {
     void anUnreadableKernelIsReportedAndForgetsNothing() throws Exception {
         SimNode node = node(SimKernel.Config.debian61());
         NodeModule a = node.module("lp1", "lp_a", false, false);
-        node.daemon().converge(spec(a), 1);
+        node.converger().converge(spec(a), 1);
         Wiring.Host host = SimNode.host(root, node.kernel());
         Kernel failing = new DelegatingKernel(host.kernel()) {
             @Override
@@ -157,14 +157,14 @@ class DaemonDefectsTest {
             }
         };
         Converger blind = Wiring.converger(new Wiring.Host(failing, host.loader(), host.kernelLog(), host.store(), host.stateStore()),
-                node.clock(), node::sleep, ExecutorSettings.defaults(), new DaemonMetrics(new SimpleMeterRegistry()), st -> { });
+                node.clock(), node::sleep, ConvergerSettings.defaults(), new DaemonMetrics(new SimpleMeterRegistry()), st -> { });
 
         NodeLivePatchStatus s = blind.converge(spec(), 2);
 
         assertThat(condition(s, "Degraded").getStatus()).isEqualTo("True");
         assertThat(condition(s, "Degraded").getMessage()).contains("Too many open files", "records kept");
         assertThat(node.kernel().enabledPatches()).containsExactly("lp_a");
-        s = node.daemon().converge(spec(a), 3);
+        s = node.converger().converge(spec(a), 3);
         assertThat(s.getPatches()).singleElement().satisfies(p -> assertThat(p.getManaged()).isTrue());
         assertThat(node.kernel().transitionsStarted()).isEqualTo(1);
     }
@@ -173,14 +173,14 @@ class DaemonDefectsTest {
     void aRetainedPatchIsAdoptedWhenTheSpecNamesTheSameBuildAgain() throws Exception {
         SimNode node = node(SimKernel.Config.debian61());
         NodeModule a = node.module("lp1", "lp_a", false, false);
-        node.daemon().converge(spec(a), 1);
+        node.converger().converge(spec(a), 1);
         NodeLivePatchSpec retain = spec();
         retain.setRetained(new ArrayList<>(List.of("lp_a")));
-        NodeLivePatchStatus s = node.daemon().converge(retain, 2);
+        NodeLivePatchStatus s = node.converger().converge(retain, 2);
         assertThat(s.getPatches()).singleElement().satisfies(p -> assertThat(p.getManaged()).isFalse());
-        node.daemon().converge(spec(), 3); // a later pass no longer names it retained
+        node.converger().converge(spec(), 3); // a later pass no longer names it retained
 
-        s = node.daemon().converge(spec(a), 4);
+        s = node.converger().converge(spec(a), 4);
 
         assertThat(module(s, "lp_a").getState()).isEqualTo(ModuleState.Enabled);
         assertThat(s.getPatches()).singleElement().satisfies(p -> assertThat(p.getManaged()).isTrue());
@@ -243,11 +243,11 @@ class DaemonDefectsTest {
     void aCorruptStateFileIsReportedKeptAsideAndTheRecordsRebuiltFromTheKernel() throws Exception {
         SimNode node = node(SimKernel.Config.debian61());
         NodeModule a = node.module("lp1", "lp_a", false, false);
-        node.daemon().converge(spec(a), 1);
+        node.converger().converge(spec(a), 1);
         Path state = root.resolve("var/lib/livepatch-operator/state.json");
         Files.writeString(state, "{\"bootId\": \"x\", \"managed\": {");
 
-        NodeLivePatchStatus s = node.daemon().slice(spec(), 2).status(); // a spec that would retire lp_a
+        NodeLivePatchStatus s = node.converger().slice(spec(), 2).status(); // a spec that would retire lp_a
 
         assertThat(condition(s, "Degraded").getStatus()).isEqualTo("True");
         assertThat(condition(s, "Degraded").getMessage()).contains("state.json", "moved aside", "nothing changed in the kernel");
@@ -255,7 +255,7 @@ class DaemonDefectsTest {
         try (var files = Files.list(state.getParent())) {
             assertThat(files.map(f -> f.getFileName().toString())).anyMatch(f -> f.startsWith("state.json.unreadable-"));
         }
-        s = node.daemon().converge(spec(a), 3); // rebuilt: the spec's build is adopted, not loaded again
+        s = node.converger().converge(spec(a), 3); // rebuilt: the spec's build is adopted, not loaded again
         assertThat(module(s, "lp_a").getState()).isEqualTo(ModuleState.Enabled);
         assertThat(s.getPatches()).singleElement().satisfies(p -> assertThat(p.getManaged()).isTrue());
         assertThat(condition(s, "Degraded").getStatus()).isEqualTo("False");
@@ -266,11 +266,11 @@ class DaemonDefectsTest {
     void lostRecordsAreRebuiltOnlyForTheSpecsOwnBuild() throws Exception {
         SimNode node = node(SimKernel.Config.debian61());
         NodeModule a = node.module("lp1", "lp_a", false, false);
-        node.daemon().converge(spec(a), 1);
+        node.converger().converge(spec(a), 1);
         node.kernel().loadForeign("lp_b", false); // same name as the spec's below, but not its build (no build id of it)
         Files.delete(root.resolve("var/lib/livepatch-operator/state.json"));
 
-        NodeLivePatchStatus s = node.daemon().converge(spec(a, node.module("lp1", "lp_b", false, false)), 2);
+        NodeLivePatchStatus s = node.converger().converge(spec(a, node.module("lp1", "lp_b", false, false)), 2);
 
         assertThat(module(s, "lp_a").getState()).isEqualTo(ModuleState.Enabled);
         assertThat(module(s, "lp_b").getState()).isEqualTo(ModuleState.Failed);

@@ -1,4 +1,4 @@
-package dev.livepatch.daemon.execute;
+package dev.livepatch.daemon.converge;
 
 import dev.livepatch.api.v1alpha1.KernelCapabilities;
 import dev.livepatch.api.v1alpha1.KernelPatch;
@@ -68,7 +68,7 @@ final class StatusAssembler {
         return s;
     }
 
-    /** The executor keeps updating its Transition; a published status holds its own copy. */
+    /** The converger keeps updating its Transition; a published status holds its own copy. */
     private static Transition copy(Transition t) {
         if (t == null) return null;
         Transition c = new Transition();

@@ -1,4 +1,4 @@
-package dev.livepatch.daemon.execute;
+package dev.livepatch.daemon.converge;
 
 import dev.livepatch.api.v1alpha1.BlockingTask;
 import dev.livepatch.api.v1alpha1.NodeLivePatchSpec;
@@ -67,7 +67,7 @@ public final class Converger {
     private final HostStateStore stateStore;
     private final Clock clock;
     private final Sleeper sleeper;
-    private final ExecutorSettings settings;
+    private final ConvergerSettings settings;
     private final DaemonMetrics metrics;
     private final Consumer<NodeLivePatchStatus> publisher;
     private final ModuleFiles files;
@@ -77,7 +77,7 @@ public final class Converger {
     private NodeLivePatchStatus last;
 
     public Converger(Kernel kernel, ModuleLoader loader, ModuleStore store, KernelLog kernelLog, HostStateStore stateStore,
-                     Clock clock, Sleeper sleeper, ExecutorSettings settings, DaemonMetrics metrics, Consumer<NodeLivePatchStatus> publisher) {
+                     Clock clock, Sleeper sleeper, ConvergerSettings settings, DaemonMetrics metrics, Consumer<NodeLivePatchStatus> publisher) {
         this.kernel = kernel;
         this.kernelLog = kernelLog;
         this.stateStore = stateStore;
@@ -88,7 +88,7 @@ public final class Converger {
         this.publisher = publisher;
         this.files = new ModuleFiles(store, settings);
         this.blocking = new BlockingTasks(kernel);
-        this.actor = new Actor(kernel, loader, kernelLog, settings, stateStore::save);
+        this.actor = new Actor(kernel, loader, kernelLog, settings, stateStore);
     }
 
     /** The last status published. */

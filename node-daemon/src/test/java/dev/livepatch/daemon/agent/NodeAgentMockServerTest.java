@@ -1,4 +1,4 @@
-package dev.livepatch.daemon.node;
+package dev.livepatch.daemon.agent;
 
 import dev.livepatch.api.v1alpha1.LivePatch;
 import dev.livepatch.api.v1alpha1.ModuleState;
@@ -6,7 +6,7 @@ import dev.livepatch.api.v1alpha1.NodeLivePatch;
 import dev.livepatch.api.v1alpha1.NodeLivePatchSpec;
 import dev.livepatch.api.v1alpha1.NodeLivePatchStatus;
 import dev.livepatch.api.v1alpha1.NodeModule;
-import dev.livepatch.daemon.execute.ExecutorSettings;
+import dev.livepatch.daemon.converge.ConvergerSettings;
 import dev.livepatch.daemon.sim.SimKernel;
 import dev.livepatch.daemon.sim.SimNode;
 import dev.livepatch.daemon.time.ManualClock;
@@ -53,7 +53,7 @@ class NodeAgentMockServerTest {
     private NodeAgent startAgent(SimNode node, StatusWriter writer, Duration resync) {
         worker.scheduleAtFixedRate(() -> node.sleep(Duration.ofMillis(100)), 10, 10, TimeUnit.MILLISECONDS);
         own = new OwnNodeLivePatch(client, NODE);
-        NodeAgent a = new NodeAgent(NODE, own::current, node.daemon(), writer::reset, worker, resync, Duration.ofMinutes(1), node.clock());
+        NodeAgent a = new NodeAgent(NODE, own::current, node.converger(), writer::reset, worker, resync, Duration.ofMinutes(1), node.clock());
         own.start(a::trigger);
         return a.start();
     }
@@ -82,7 +82,7 @@ class NodeAgentMockServerTest {
     @Test
     void convergesItsOwnNodeLivePatchAndWritesOnlyItsStatus() {
         SimNode node = new SimNode(root, new ManualClock(Instant.parse("2026-01-01T00:00:00Z")), SimKernel.Config.debian61(),
-                ExecutorSettings.defaults(), new SimpleMeterRegistry());
+                ConvergerSettings.defaults(), new SimpleMeterRegistry());
         NodeModule a = node.module("lp1", "lp_a", false, false);
         NodeLivePatch other = new NodeLivePatch();
         other.setMetadata(new ObjectMetaBuilder().withName("worker-2").build());
@@ -134,7 +134,7 @@ class NodeAgentMockServerTest {
     @Test
     void doesNothingWithoutItsNodeLivePatch() {
         SimNode node = new SimNode(root, new ManualClock(Instant.parse("2026-01-01T00:00:00Z")), SimKernel.Config.debian61(),
-                ExecutorSettings.defaults(), new SimpleMeterRegistry());
+                ConvergerSettings.defaults(), new SimpleMeterRegistry());
         node.kernel().loadForeign("vendor_fix", false);
         StatusWriter writer = new StatusWriter(client, NODE);
         node.publishTo(writer);

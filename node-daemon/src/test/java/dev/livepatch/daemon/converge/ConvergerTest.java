@@ -1,4 +1,4 @@
-package dev.livepatch.daemon.execute;
+package dev.livepatch.daemon.converge;
 
 import dev.livepatch.api.v1alpha1.KernelPatch;
 import dev.livepatch.api.v1alpha1.ModuleState;
@@ -12,7 +12,7 @@ import dev.livepatch.api.v1alpha1.PendingUnload;
 import dev.livepatch.api.v1alpha1.TransitionDirection;
 import dev.livepatch.api.v1alpha1.TransitionOutcome;
 import dev.livepatch.api.v1alpha1.TransitionRecord;
-import dev.livepatch.daemon.execute.Converger;
+import dev.livepatch.daemon.converge.Converger;
 import dev.livepatch.daemon.kernel.Errno;
 import dev.livepatch.daemon.sim.ElfModules;
 import dev.livepatch.daemon.sim.SimKernel;
@@ -31,13 +31,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import static dev.livepatch.daemon.execute.Statuses.condition;
-import static dev.livepatch.daemon.execute.Statuses.module;
-import static dev.livepatch.daemon.execute.Statuses.spec;
-import static dev.livepatch.daemon.execute.Statuses.transitions;
+import static dev.livepatch.daemon.converge.Statuses.condition;
+import static dev.livepatch.daemon.converge.Statuses.module;
+import static dev.livepatch.daemon.converge.Statuses.spec;
+import static dev.livepatch.daemon.converge.Statuses.transitions;
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The executor against the simulated kernel: each test one hybrid-mode scenario end to end (docs/design.md §5). */
+/** The converger against the simulated kernel: each test one hybrid-mode scenario end to end (docs/design.md §5). */
 class ConvergerTest {
     @TempDir
     Path root;
@@ -46,7 +46,7 @@ class ConvergerTest {
 
     private SimNode node(SimKernel.Config config) {
         return new SimNode(root, new ManualClock(Instant.parse("2026-01-01T00:00:00Z")), config,
-                ExecutorSettings.defaults().withUnloadGrace(Duration.ofMinutes(5)), registry);
+                ConvergerSettings.defaults().withUnloadGrace(Duration.ofMinutes(5)), registry);
     }
 
     @Test
@@ -66,7 +66,7 @@ class ConvergerTest {
         SimNode node = node(SimKernel.Config.debian61());
         NodeModule a = node.module("lp1", "lp_a", false, false);
 
-        NodeLivePatchStatus s = node.daemon().converge(spec(a), 3);
+        NodeLivePatchStatus s = node.converger().converge(spec(a), 3);
 
         assertThat(node.kernel().enabledPatches()).containsExactly("lp_a");
         assertThat(module(s, "lp_a").getState()).isEqualTo(ModuleState.Enabled);
@@ -91,7 +91,7 @@ class ConvergerTest {
         NodeModule b = node.module("lp1", "lp_b", true, false);
         NodeModule c = node.module("lp2", "lp_c", false, false);
 
-        NodeLivePatchStatus s = node.daemon().converge(spec(a, b, c), 1);
+        NodeLivePatchStatus s = node.converger().converge(spec(a, b, c), 1);
 
         assertThat(node.kernel().enabledPatches()).containsExactly("lp_a", "lp_b", "lp_c");
         assertThat(transitions(s, TransitionDirection.Patching)).containsExactly("lp_a", "lp_b", "lp_c");
@@ -105,7 +105,7 @@ class ConvergerTest {
         NodeModule pin = node.module("lp-pin", "lp_pin", false, false);
         NodeModule r1 = node.module("lp-cum", "lp_cum_r1", true, false);
         NodeModule r2 = node.module("lp-cum", "lp_cum_r2", true, false);
-        Converger daemon = node.daemon();
+        Converger daemon = node.converger();
         daemon.converge(spec(pin, r1), 1);
 
         List<List<String>> seen = new ArrayList<>();
@@ -138,7 +138,7 @@ class ConvergerTest {
         NodeModule pin = node.module("lp-pin", "lp_pin", false, false);
         NodeModule r1 = node.module("lp-cum", "lp_cum_r1", true, false);
         NodeModule atomic = node.module("lp-cum", "lp_cum_r2", true, true);
-        Converger daemon = node.daemon();
+        Converger daemon = node.converger();
         daemon.converge(spec(pin, r1), 1);
 
         NodeLivePatchStatus s = daemon.converge(spec(pin, atomic), 2);
@@ -160,7 +160,7 @@ class ConvergerTest {
         NodeModule pin = node.module("lp-pin", "lp_pin", false, false);
         NodeModule r1 = node.module("lp-cum", "lp_cum_r1", true, false);
         NodeModule atomic = node.module("lp-cum", "lp_cum_r2", true, true);
-        Converger daemon = node.daemon();
+        Converger daemon = node.converger();
         daemon.converge(spec(pin, r1), 1);
         assertThat(node.kernel().replaceableAttr("lp_pin")).isTrue();
 
@@ -181,7 +181,7 @@ class ConvergerTest {
         NodeModule a = node.module("lp1", "lp_a", false, false);
         NodeModule b = node.module("lp1", "lp_b", true, false);
         NodeModule c = node.module("lp1", "lp_c", false, false);
-        Converger daemon = node.daemon();
+        Converger daemon = node.converger();
         daemon.converge(spec(a, b, c), 1);
 
         NodeLivePatchStatus s = daemon.converge(spec(), 2);
@@ -201,7 +201,7 @@ class ConvergerTest {
         a.setStallTimeout("60s");
         a.setOnStall(OnStall.Revert);
 
-        NodeLivePatchStatus s = node.daemon().converge(spec(a), 1);
+        NodeLivePatchStatus s = node.converger().converge(spec(a), 1);
 
         ModuleStatus m = module(s, "lp_a");
         assertThat(m.getState()).isEqualTo(ModuleState.Failed);
@@ -224,7 +224,7 @@ class ConvergerTest {
         });
         // a Failed module is not retried while its spec entry stays the same
         int started = node.kernel().transitionsStarted();
-        node.daemon().converge(spec(a), 1);
+        node.converger().converge(spec(a), 1);
         assertThat(node.kernel().transitionsStarted()).isEqualTo(started);
         assertThat(registry.get("livepatch_transition_stalls").counter().count()).isEqualTo(1.0);
         assertThat(node.kernel().forceWrites()).isZero();
@@ -242,7 +242,7 @@ class ConvergerTest {
             if (node.clock().instant().isAfter(start.plusSeconds(90))) node.kernel().setStuck(4242, false);
         });
 
-        NodeLivePatchStatus s = node.daemon().converge(spec(a), 1);
+        NodeLivePatchStatus s = node.converger().converge(spec(a), 1);
 
         assertThat(module(s, "lp_a").getState()).isEqualTo(ModuleState.Enabled);
         assertThat(node.kernel().enabledPatches()).containsExactly("lp_a");
@@ -266,7 +266,7 @@ class ConvergerTest {
         NodeModule notLivepatch = node.module("lp1", "lp_plain", false, false,
                 ElfModules.withModinfo(Map.of("name", "lp_plain", "vermagic", "6.1.0-56-amd64 SMP")));
 
-        NodeLivePatchStatus s = node.daemon().converge(spec(badSha, otherKernel, notLivepatch), 1);
+        NodeLivePatchStatus s = node.converger().converge(spec(badSha, otherKernel, notLivepatch), 1);
 
         assertThat(module(s, "lp_sha").getReason()).isEqualTo(NodeReasons.CHECKSUM_MISMATCH);
         assertThat(module(s, "lp_vermagic").getReason()).isEqualTo(NodeReasons.VERMAGIC_MISMATCH);
@@ -285,13 +285,13 @@ class ConvergerTest {
         SimNode node = node(SimKernel.Config.debian61());
         NodeModule a = node.module("lp1", "lp_a", false, false);
         NodeModule b = node.module("lp1", "lp_b", true, false);
-        node.daemon().converge(spec(a, b), 1);
+        node.converger().converge(spec(a, b), 1);
         Files.delete(node.root().resolve(SimNode.MODULE_DIR).resolve("lp_a.ko")); // the source is gone: only the cache has it
         Files.delete(node.root().resolve(SimNode.MODULE_DIR).resolve("lp_b.ko"));
 
         node.kernel().reboot("boot-2");
         assertThat(node.kernel().enabledPatches()).isEmpty();
-        NodeLivePatchStatus s = node.daemon().converge(spec(a, b), 1);
+        NodeLivePatchStatus s = node.converger().converge(spec(a, b), 1);
 
         assertThat(node.kernel().enabledPatches()).containsExactly("lp_a", "lp_b");
         assertThat(s.getBootId()).isEqualTo("boot-2");
@@ -304,7 +304,7 @@ class ConvergerTest {
         SimNode node = node(SimKernel.Config.debian61());
         node.kernel().addTask(100, "bash", List.of("[<0>] do_wait+0x1/0x2"), true);
         NodeModule a = node.module("lp1", "lp_a", false, false);
-        Converger crashing = node.daemon(d -> {
+        Converger crashing = node.converger(d -> {
             throw new IllegalStateException("daemon killed");
         });
         try {
@@ -316,7 +316,7 @@ class ConvergerTest {
         node.sleep(Duration.ofSeconds(20));
         node.kernel().setStuck(100, false);
 
-        NodeLivePatchStatus s = node.daemon().converge(spec(a), 1);
+        NodeLivePatchStatus s = node.converger().converge(spec(a), 1);
 
         assertThat(node.kernel().transitionsStarted()).isEqualTo(1); // awaited, not loaded again
         assertThat(module(s, "lp_a").getState()).isEqualTo(ModuleState.Enabled);
@@ -334,7 +334,7 @@ class ConvergerTest {
         node.kernel().loadForeign("vendor_fix", false);
         NodeModule a = node.module("lp1", "lp_a", true, false);
         NodeModule atomic = node.module("lp2", "lp_all", true, true);
-        Converger daemon = node.daemon();
+        Converger daemon = node.converger();
 
         NodeLivePatchStatus s = daemon.converge(spec(a), 1);
         assertThat(node.kernel().enabledPatches()).containsExactly("vendor_fix", "lp_a");
@@ -359,11 +359,11 @@ class ConvergerTest {
         node.kernel().failNextInsmod(Errno.EBUSY);
         node.kernel().failNextInsmod(Errno.EBUSY);
 
-        NodeLivePatchStatus s = node.daemon().converge(spec(a), 1);
+        NodeLivePatchStatus s = node.converger().converge(spec(a), 1);
         assertThat(module(s, "lp_a").getState()).isEqualTo(ModuleState.Enabled);
 
         node.kernel().failNextInsmod(Errno.OTHER);
-        s = node.daemon().converge(spec(a, b), 2);
+        s = node.converger().converge(spec(a, b), 2);
         assertThat(module(s, "lp_b").getState()).isEqualTo(ModuleState.Failed);
         assertThat(module(s, "lp_b").getReason()).isEqualTo(NodeReasons.LOAD_FAILED);
         assertThat(s.getLastTransitions()).last().satisfies(t -> assertThat(t.getOutcome()).isEqualTo(TransitionOutcome.Failed));
@@ -373,7 +373,7 @@ class ConvergerTest {
     void refusesANewBuildUnderALoadedName() throws Exception {
         SimNode node = node(SimKernel.Config.debian61());
         NodeModule a = node.module("lp1", "lp_a", true, false);
-        Converger daemon = node.daemon();
+        Converger daemon = node.converger();
         daemon.converge(spec(a), 1);
         NodeModule rebuilt = node.module("lp1", "lp_a", true, false,
                 ElfModules.withModinfo(Map.of("name", "lp_a", "livepatch", "Y", "vermagic", "6.1.0-56-amd64 SMP", "srcversion", "2")));
@@ -390,7 +390,7 @@ class ConvergerTest {
     void retainedPatchesStayLoadedAndBecomeUnmanaged() throws Exception {
         SimNode node = node(SimKernel.Config.debian61());
         NodeModule a = node.module("lp1", "lp_a", false, false);
-        Converger daemon = node.daemon();
+        Converger daemon = node.converger();
         daemon.converge(spec(a), 1);
 
         NodeLivePatchSpec retain = spec();
@@ -406,7 +406,7 @@ class ConvergerTest {
     void anIdleNodePublishesTheSameStatus() throws Exception {
         SimNode node = node(SimKernel.Config.debian61());
         NodeModule a = node.module("lp1", "lp_a", false, false);
-        Converger daemon = node.daemon();
+        Converger daemon = node.converger();
         NodeLivePatchStatus first = daemon.converge(spec(a), 1);
         node.sleep(Duration.ofMinutes(1));
         NodeLivePatchStatus second = daemon.converge(spec(a), 1);

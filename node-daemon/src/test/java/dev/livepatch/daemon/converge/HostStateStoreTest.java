@@ -1,4 +1,4 @@
-package dev.livepatch.daemon.execute;
+package dev.livepatch.daemon.converge;
 
 import dev.livepatch.daemon.files.DurableFiles;
 import org.junit.jupiter.api.Test;

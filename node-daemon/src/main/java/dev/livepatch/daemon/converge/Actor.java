@@ -1,4 +1,4 @@
-package dev.livepatch.daemon.execute;
+package dev.livepatch.daemon.converge;
 
 import dev.livepatch.api.v1alpha1.NodeModule;
 import dev.livepatch.api.v1alpha1.NodeReasons;
@@ -28,23 +28,19 @@ import java.util.Map;
 final class Actor {
     private static final Logger log = LoggerFactory.getLogger(Actor.class);
 
-    /** Saves the records; throws when they cannot be made durable (then the action is not taken). */
-    interface Saver {
-        void save(HostState records) throws StateFileException;
-    }
-
     private final Kernel kernel;
     private final ModuleLoader loader;
     private final KernelLog kernelLog;
-    private final ExecutorSettings settings;
-    private final Saver saver;
+    private final ConvergerSettings settings;
+    /** Where intent is made durable; a save that throws means the action is not taken. */
+    private final HostStateStore stateStore;
 
-    Actor(Kernel kernel, ModuleLoader loader, KernelLog kernelLog, ExecutorSettings settings, Saver saver) {
+    Actor(Kernel kernel, ModuleLoader loader, KernelLog kernelLog, ConvergerSettings settings, HostStateStore stateStore) {
         this.kernel = kernel;
         this.loader = loader;
         this.kernelLog = kernelLog;
         this.settings = settings;
-        this.saver = saver;
+        this.stateStore = stateStore;
     }
 
     /** Takes {@code action}; returns null, or the error to report (the node's state left as the message says). */
@@ -79,7 +75,7 @@ final class Actor {
         r.inFlight = HostState.InFlight.seenBy(incarnation, name, TransitionDirection.Patching, now);
         r.inFlight.specKey = DesiredSet.key(m);
         kernelLog.drain();
-        saver.save(r);
+        stateStore.save(r);
         try {
             loader.load(image);
             return null;
@@ -103,7 +99,7 @@ final class Actor {
             t.setRcuStallWarnings(0);
             t.setFinishedAt(now.toString());
             RecordKeeper.addHistory(r, t);
-            saver.save(r);
+            stateStore.save(r);
             log.atError().addKeyValue("module", name).addKeyValue("errno", e.errno()).addKeyValue("error", e.getMessage()).log("load failed");
             return null;
         }
@@ -120,13 +116,13 @@ final class Actor {
     private String disable(String patch, HostState r, Instant now, String incarnation) throws StateFileException {
         r.inFlight = HostState.InFlight.seenBy(incarnation, patch, TransitionDirection.Unpatching, now);
         kernelLog.drain();
-        saver.save(r);
+        stateStore.save(r);
         try {
             kernel.writeEnabled(patch, false);
             return null;
         } catch (KernelException e) {
             r.inFlight = null;
-            saver.save(r);
+            stateStore.save(r);
             if (e.errno() == Errno.EBUSY || e.errno() == Errno.ENOENT) return null; // someone's transition, or already gone: look again
             return "failed to disable patch " + patch + ": " + e.getMessage() + "; it stays enabled";
         }
@@ -135,7 +131,7 @@ final class Actor {
     private String revert(Action.Revert v, HostState r) throws StateFileException {
         HostState.InFlight f = r.inFlight;
         f.revertReason = v.reason();
-        saver.save(r);
+        stateStore.save(r);
         log.atWarn().addKeyValue("patch", v.patch()).addKeyValue("reason", v.reason()).log("reversing the transition in flight");
         try {
             kernel.writeEnabled(v.patch(), f.direction == TransitionDirection.Unpatching);
@@ -155,7 +151,7 @@ final class Actor {
             }
         }
         r.pendingUnloads.remove(module);
-        saver.save(r);
+        stateStore.save(r);
         log.atInfo().addKeyValue("module", module).log("unloaded after its grace period");
         return null;
     }

@@ -1,10 +1,10 @@
-package dev.livepatch.daemon.node;
+package dev.livepatch.daemon.agent;
 
 import dev.livepatch.api.v1alpha1.NodeLivePatchStatus;
 import dev.livepatch.daemon.config.DaemonConfig;
-import dev.livepatch.daemon.execute.Converger;
-import dev.livepatch.daemon.execute.ExecutorSettings;
-import dev.livepatch.daemon.execute.HostStateStore;
+import dev.livepatch.daemon.converge.Converger;
+import dev.livepatch.daemon.converge.ConvergerSettings;
+import dev.livepatch.daemon.converge.HostStateStore;
 import dev.livepatch.daemon.kernel.Kernel;
 import dev.livepatch.daemon.kernel.FinitModuleLoader;
 import dev.livepatch.daemon.kernel.KernelLog;
@@ -45,11 +45,11 @@ public final class Wiring {
         return new Host(new SysfsKernel(c.hostPrefix()), new FinitModuleLoader(), kernelLog, store, new HostStateStore(c.stateFile()));
     }
 
-    public static ExecutorSettings settings(DaemonConfig c) {
-        return new ExecutorSettings(c.unloadGrace(), c.poll(), Duration.ofSeconds(2), Duration.ofMinutes(5), Duration.ofMinutes(10), 64);
+    public static ConvergerSettings settings(DaemonConfig c) {
+        return new ConvergerSettings(c.unloadGrace(), c.poll(), Duration.ofSeconds(2), Duration.ofMinutes(5), Duration.ofMinutes(10), 64);
     }
 
-    public static Converger converger(Host host, Clock clock, Sleeper sleeper, ExecutorSettings settings, DaemonMetrics metrics,
+    public static Converger converger(Host host, Clock clock, Sleeper sleeper, ConvergerSettings settings, DaemonMetrics metrics,
                                       Consumer<NodeLivePatchStatus> publisher) {
         return new Converger(host.kernel(), host.loader(), host.store(), host.kernelLog(), host.stateStore(), clock, sleeper, settings, metrics, publisher);
     }

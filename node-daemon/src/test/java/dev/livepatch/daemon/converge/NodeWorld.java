@@ -1,4 +1,4 @@
-package dev.livepatch.daemon.execute;
+package dev.livepatch.daemon.converge;
 
 import dev.livepatch.api.v1alpha1.NodeLivePatchSpec;
 import dev.livepatch.api.v1alpha1.NodeLivePatchStatus;
@@ -13,7 +13,7 @@ import dev.livepatch.daemon.kernel.ModuleImage;
 import dev.livepatch.daemon.kernel.ModuleLoader;
 import dev.livepatch.daemon.kernel.PatchState;
 import dev.livepatch.daemon.kernel.SysfsKernel;
-import dev.livepatch.daemon.node.Wiring;
+import dev.livepatch.daemon.agent.Wiring;
 import dev.livepatch.daemon.sim.ElfModules;
 import dev.livepatch.daemon.sim.SimKernel;
 import dev.livepatch.daemon.sim.SimNode;
@@ -47,7 +47,7 @@ final class NodeWorld implements AutoCloseable {
     static final String ATOMIC_LP = "lp-atomic";
     static final String BAD_LP = "lp-bad";
     static final int STUCK_PID = 777;
-    static final ExecutorSettings SETTINGS = new ExecutorSettings(Duration.ofSeconds(30), Duration.ofMillis(500), Duration.ofSeconds(1),
+    static final ConvergerSettings SETTINGS = new ConvergerSettings(Duration.ofSeconds(30), Duration.ofMillis(500), Duration.ofSeconds(1),
             Duration.ofSeconds(8), Duration.ofSeconds(20), 64);
 
     /** The daemon process died (a SIGKILL at a side effect). */

@@ -1,4 +1,4 @@
-package dev.livepatch.daemon.node;
+package dev.livepatch.daemon.agent;
 
 import dev.livepatch.api.v1alpha1.ModuleSource;
 import dev.livepatch.api.v1alpha1.NodeLivePatchSpec;

@@ -1,4 +1,4 @@
-package dev.livepatch.daemon.execute;
+package dev.livepatch.daemon.converge;
 
 import dev.livepatch.api.v1alpha1.ModuleState;
 import dev.livepatch.api.v1alpha1.ModuleStatus;

@@ -1,4 +1,4 @@
-package dev.livepatch.daemon.node;
+package dev.livepatch.daemon.agent;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
