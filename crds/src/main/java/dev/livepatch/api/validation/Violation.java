@@ -9,4 +9,9 @@ public record Violation(String field, String message) {
     public String toString() {
         return field + ": " + message;
     }
+
+    /** A user's value as a message quotes it: long values (a pasted file, a runaway URL) cut to 80 characters. */
+    static String abbreviate(String s) {
+        return s.length() <= 80 ? s : s.substring(0, 77) + "...";
+    }
 }
