@@ -1,5 +1,6 @@
 package dev.livepatch.e2e.cluster;
 
+import dev.livepatch.fixtures.controlplane.ControlPlane;
 import java.lang.annotation.ElementType;
 import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;

@@ -1,5 +1,6 @@
 package dev.livepatch.e2e.cluster;
 
+import dev.livepatch.fixtures.controlplane.ControlPlane;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;

@@ -19,7 +19,7 @@ import dev.livepatch.operator.rollout.PacingPolicy;
 import dev.livepatch.operator.rollout.Planner;
 import dev.livepatch.operator.rollout.Reasons;
 import dev.livepatch.operator.testing.InMemoryCluster;
-import dev.livepatch.operator.testing.TestClock;
+import dev.livepatch.daemon.time.ManualClock;
 import dev.livepatch.operator.write.NodeSpecBatches;
 import dev.livepatch.operator.write.StatusWriter;
 import io.fabric8.kubernetes.api.model.IntOrString;
@@ -36,7 +36,7 @@ import org.junit.jupiter.api.Test;
 class RolloutReconcilerTest {
     private final InMemoryCluster cluster = new InMemoryCluster();
     private final NodeSpecBatches batches = new NodeSpecBatches(cluster);
-    private final TestClock clock = new TestClock(Instant.parse("2026-05-01T12:00:00Z"));
+    private final ManualClock clock = new ManualClock(Instant.parse("2026-05-01T12:00:00Z"));
     private final RolloutReconciler reconciler = new RolloutReconciler(new Observer(),
             new RolloutPlanner(new Planner(PacingPolicy.defaults()), Duration.ofSeconds(60)), batches, new StatusWriter(cluster), cluster,
             new OperatorMetrics(new SimpleMeterRegistry()), clock);

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.livepatch.api.v1alpha1.LivePatch;
 import dev.livepatch.operator.testing.Fixtures;
-import dev.livepatch.operator.testing.TestClock;
+import dev.livepatch.daemon.time.ManualClock;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
@@ -22,7 +22,7 @@ class EventRecorderTest {
 
     @Test
     void aRepeatedErrorIsOneEventWhoseCountGrowsAtMostOneWritePerInterval() {
-        TestClock clock = new TestClock(Instant.parse("2026-05-01T12:00:00Z"));
+        ManualClock clock = new ManualClock(Instant.parse("2026-05-01T12:00:00Z"));
         LivePatch lp = Fixtures.livePatch("fix", s -> { });
         lp.getMetadata().setUid("uid-fix");
         try (EventRecorder recorder = new EventRecorder(client, "default", "livepatch-operator", clock, Duration.ofHours(1))) {
@@ -52,7 +52,7 @@ class EventRecorderTest {
 
     @Test
     void anOperatorThatMayOnlyCreateEventsWritesTheCountInANewEventAtMostOncePerInterval() {
-        TestClock clock = new TestClock(Instant.parse("2026-05-01T12:00:00Z"));
+        ManualClock clock = new ManualClock(Instant.parse("2026-05-01T12:00:00Z"));
         LivePatch lp = Fixtures.livePatch("fix", s -> { });
         try (EventRecorder recorder = new EventRecorder(client, "default", "livepatch-operator", clock, Duration.ofHours(1))) {
             recorder.record(lp, EventNote.warning("ReconcileError", "boom 0"));

@@ -1,4 +1,4 @@
-package dev.livepatch.e2e.sandbox;
+package dev.livepatch.sandbox;
 
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
@@ -12,10 +12,10 @@ import dev.livepatch.api.v1alpha1.OnStall;
 import dev.livepatch.api.v1alpha1.PatchModule;
 import dev.livepatch.api.v1alpha1.RemovalPolicy;
 import dev.livepatch.api.v1alpha1.RolloutSpec;
-import dev.livepatch.e2e.cluster.ControlPlane;
-import dev.livepatch.e2e.cluster.ControlPlaneSettings;
-import dev.livepatch.e2e.fleet.FleetSettings;
-import dev.livepatch.e2e.fleet.SimFleet;
+import dev.livepatch.fixtures.controlplane.ControlPlane;
+import dev.livepatch.fixtures.controlplane.ControlPlaneSettings;
+import dev.livepatch.fixtures.fleet.FleetSettings;
+import dev.livepatch.fixtures.fleet.SimFleet;
 import dev.livepatch.operator.LivePatchOperator;
 import dev.livepatch.operator.config.OperatorConfig;
 import io.fabric8.kubernetes.api.model.IntOrString;
@@ -70,7 +70,7 @@ public final class Sandbox {
   private final String livePatchName;
   private volatile Runnable cleanup = () -> { };
 
-  Sandbox(SandboxOptions options, PrintStream out, boolean live, String nodePrefix, String livePatchName) {
+  public Sandbox(SandboxOptions options, PrintStream out, boolean live, String nodePrefix, String livePatchName) {
     this.options = options;
     this.out = out;
     this.live = live;
@@ -130,7 +130,7 @@ public final class Sandbox {
    * either fails; otherwise keeps showing progress until the thread is interrupted (Ctrl-C ends the
    * JVM). Removes what it created before returning.
    */
-  int run(ControlPlane cp, Instant begin) {
+  public int run(ControlPlane cp, Instant begin) {
     KubernetesClient client = cp.client();
     cp.installProjectCrds();
     LivePatchOperator operator = LivePatchOperator.start(client, operatorConfig());
@@ -188,7 +188,7 @@ public final class Sandbox {
   }
 
   /** Stops the operator and the fleet and removes the example LivePatch; idempotent (a normal end and Ctrl-C both call it). */
-  void stop() {
+  public void stop() {
     cleanup.run();
   }
 

@@ -1,4 +1,4 @@
-package dev.livepatch.e2e.sandbox;
+package dev.livepatch.sandbox;
 
 import java.util.ArrayList;
 import java.util.List;

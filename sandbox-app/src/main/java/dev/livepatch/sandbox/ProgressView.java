@@ -1,4 +1,4 @@
-package dev.livepatch.e2e.sandbox;
+package dev.livepatch.sandbox;
 
 import dev.livepatch.api.v1alpha1.LivePatch;
 import dev.livepatch.api.v1alpha1.LivePatchStatus;
@@ -7,7 +7,7 @@ import dev.livepatch.api.v1alpha1.ModuleStatus;
 import dev.livepatch.api.v1alpha1.NodeLivePatch;
 import dev.livepatch.api.v1alpha1.NodeModule;
 import dev.livepatch.api.v1alpha1.PatchModule;
-import dev.livepatch.e2e.fleet.SimFleet;
+import dev.livepatch.fixtures.fleet.SimFleet;
 import java.io.PrintStream;
 import java.util.HashMap;
 import java.util.List;
