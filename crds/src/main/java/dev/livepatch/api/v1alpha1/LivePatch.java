@@ -1,6 +1,7 @@
 package dev.livepatch.api.v1alpha1;
 
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.generator.annotation.Default;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Categories;
 import io.fabric8.kubernetes.model.annotation.Group;
@@ -27,4 +28,16 @@ import io.fabric8.kubernetes.model.annotation.Version;
 public class LivePatch extends CustomResource<LivePatchSpec, LivePatchStatus> {
     public static final String GROUP = "livepatch.dev";
     public static final String VERSION = "v1alpha1";
+
+    /**
+     * The schema defaults a missing status to observedGeneration 0, no conditions, no failures;
+     * the API server fills it in on every read until the operator writes a status. kstatus (Flux's
+     * health checks) then reads a just-created LivePatch as InProgress (generation 1 not observed
+     * yet) instead of Current, its verdict on an object without status (docs/gitops.md).
+     */
+    @Override
+    @Default("{\"observedGeneration\":0}")
+    public LivePatchStatus getStatus() {
+        return super.getStatus();
+    }
 }
