@@ -1,6 +1,6 @@
 package dev.livepatch.e2e.gitops;
 
-import dev.livepatch.e2e.cluster.RepositoryLayout;
+import dev.livepatch.fixtures.controlplane.RepositoryLayout;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
