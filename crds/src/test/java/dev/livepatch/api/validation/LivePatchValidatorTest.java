@@ -1,5 +1,7 @@
 package dev.livepatch.api.validation;
 
+import static dev.livepatch.api.fixture.PatchModuleBuilder.pinned;
+import static dev.livepatch.api.fixture.PatchModuleBuilder.replaceable;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.livepatch.api.v1alpha1.ConfigMapKey;
@@ -28,8 +30,8 @@ class LivePatchValidatorTest {
     static LivePatchSpec validSpec() {
         LivePatchSpec spec = new LivePatchSpec();
         spec.setModules(new ArrayList<>(List.of(
-                new PatchModule("lp_do_exit_fix", KERNEL, false, false, ModuleSource.configMap("livepatch-system", "lp-do-exit-fix", "module.ko", SHA)),
-                new PatchModule("lp_cumulative_r13", KERNEL, true, false, ModuleSource.url("https://patches.example.com/r13.ko", SHA)))));
+                pinned("lp_do_exit_fix").kernel(KERNEL).from(ModuleSource.configMap("livepatch-system", "lp-do-exit-fix", "module.ko", SHA)).build(),
+                replaceable("lp_cumulative_r13").kernel(KERNEL).from(ModuleSource.url("https://patches.example.com/r13.ko", SHA)).build())));
         return spec;
     }
 
@@ -59,7 +61,7 @@ class LivePatchValidatorTest {
     @Test
     void theSameNameForTwoKernelReleasesIsAllowed() {
         LivePatchSpec spec = validSpec();
-        PatchModule other = new PatchModule("lp_do_exit_fix", "6.1.0-57-amd64", false, false, ModuleSource.hostPath("/opt/lp/fix.ko", SHA));
+        PatchModule other = pinned("lp_do_exit_fix").kernel("6.1.0-57-amd64").from(ModuleSource.hostPath("/opt/lp/fix.ko", SHA)).build();
         spec.getModules().add(other);
         assertThat(LivePatchValidator.validate(spec)).isEmpty();
     }
@@ -69,7 +71,7 @@ class LivePatchValidatorTest {
                 bad("no modules", s -> s.getModules().clear(), "spec.modules", "at least one module"),
                 bad("65 modules", s -> {
                     for (int i = 0; i < 63; i++) {
-                        s.getModules().add(new PatchModule("lp_" + i, KERNEL, false, false, ModuleSource.hostPath("/m/" + i + ".ko", SHA)));
+                        s.getModules().add(pinned("lp_" + i).kernel(KERNEL).from(ModuleSource.hostPath("/m/" + i + ".ko", SHA)).build());
                     }
                 }, "spec.modules", "at most 64"),
                 bad("name with a dash", s -> s.getModules().get(0).setName("lp-do-exit"), "spec.modules[0].name", "'-' written as '_'"),
@@ -83,11 +85,11 @@ class LivePatchValidatorTest {
                 bad("pinned and atomicReplace", s -> s.getModules().get(0).setAtomicReplace(true), "spec.modules[0]", "kpatch-build --non-replace"),
                 bad("two atomicReplace modules for one kernel", s -> {
                     s.getModules().get(1).setAtomicReplace(true);
-                    s.getModules().add(new PatchModule("lp_cumulative_b", KERNEL, true, true, ModuleSource.hostPath("/m/b.ko", SHA)));
+                    s.getModules().add(replaceable("lp_cumulative_b").atomicReplace().kernel(KERNEL).from(ModuleSource.hostPath("/m/b.ko", SHA)).build());
                 }, "spec.modules", "at most one"),
                 bad("atomicReplace beside another replaceable module", s -> {
                     s.getModules().get(1).setAtomicReplace(true);
-                    s.getModules().add(new PatchModule("lp_other", KERNEL, true, false, ModuleSource.hostPath("/m/o.ko", SHA)));
+                    s.getModules().add(replaceable("lp_other").kernel(KERNEL).from(ModuleSource.hostPath("/m/o.ko", SHA)).build());
                 }, "spec.modules", "would supersede the replaceable modules [lp_other]"),
                 bad("missing source", s -> s.getModules().get(0).setSource(null), "spec.modules[0].source", "is required"),
                 bad("missing sha256", s -> s.getModules().get(0).getSource().setSha256(null), "spec.modules[0].source.sha256", "sha256sum"),
