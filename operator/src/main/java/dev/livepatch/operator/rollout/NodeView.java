@@ -64,8 +64,4 @@ public record NodeView(String name, NodeState state, boolean ready, Instant last
     public boolean occupiesSlot() {
         return kernelBusy || state.busy();
     }
-
-    public static NodeView of(String name, NodeState state) {
-        return new NodeView(name, state, true, null, null, null, null, null);
-    }
 }

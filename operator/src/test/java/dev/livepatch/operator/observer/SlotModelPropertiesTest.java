@@ -17,7 +17,7 @@ import dev.livepatch.operator.rollout.NodeState;
 import dev.livepatch.operator.rollout.NodeView;
 import dev.livepatch.operator.rollout.PacingPolicy;
 import dev.livepatch.operator.rollout.Plan;
-import dev.livepatch.operator.rollout.PlanInput;
+import dev.livepatch.operator.rollout.PlanInputBuilder;
 import dev.livepatch.operator.rollout.Planner;
 import dev.livepatch.operator.rollout.RolloutPolicy;
 import dev.livepatch.operator.testing.Fixtures;
@@ -120,8 +120,8 @@ class SlotModelPropertiesTest {
         void reconcile() {
             List<NodeView> views = nodes.stream().map(n -> NodeReader.forRollout(lp, n, objects.get(n.getMetadata().getName()),
                     new ClaimResolver.Outcome.Holds()).orElseThrow()).toList();
-            Plan plan = planner.plan(new PlanInput(generation, RolloutPolicy.from(lp.getSpec().getRollout()), views, List.of(), null,
-                    null, List.of(), NOW, false));
+            Plan plan = planner.plan(PlanInputBuilder.rollout(RolloutPolicy.from(lp.getSpec().getRollout()), views).generation(generation)
+                    .at(NOW).build());
             for (String name : plan.admit()) {
                 NodeLivePatch nlp = objects.get(name);
                 Node node = nodes.stream().filter(n -> n.getMetadata().getName().equals(name)).findFirst().orElseThrow();

@@ -4,14 +4,11 @@ import static dev.livepatch.operator.testing.Fixtures.livePatch;
 import static dev.livepatch.operator.testing.Fixtures.node;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.livepatch.api.v1alpha1.KernelPatch;
+import dev.livepatch.api.fixture.DaemonReport;
 import dev.livepatch.api.v1alpha1.LivePatch;
 import dev.livepatch.api.v1alpha1.LivePatchPhase;
+import dev.livepatch.api.v1alpha1.LivePatchSpec;
 import dev.livepatch.api.v1alpha1.ModuleState;
-import dev.livepatch.api.v1alpha1.ModuleStatus;
-import dev.livepatch.api.v1alpha1.NodeLivePatch;
-import dev.livepatch.api.v1alpha1.NodeLivePatchStatus;
-import dev.livepatch.api.v1alpha1.NodeModule;
 import dev.livepatch.api.v1alpha1.RemovalPolicy;
 import dev.livepatch.operator.metrics.OperatorMetrics;
 import dev.livepatch.operator.observer.Observer;
@@ -26,9 +23,9 @@ import io.fabric8.kubernetes.api.model.IntOrString;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -49,10 +46,8 @@ class RolloutReconcilerTest {
 
     @Test
     void admitsUpToMaxConcurrentAndNoMoreWhileTheirKernelsAreBusy() {
-        nodes(4);
-        cluster.add(livePatch("fix", s -> s.getRollout().setMaxConcurrent(new IntOrString(2))));
+        started(4, s -> s.getRollout().setMaxConcurrent(new IntOrString(2)));
 
-        reconcile("fix");
         reconcile("fix");
 
         assertThat(admitted("fix")).containsExactly("n0", "n1");
@@ -62,11 +57,7 @@ class RolloutReconcilerTest {
 
     @Test
     void aFailedNodeIsOneEventNotOnePerReconcile() {
-        nodes(2);
-        cluster.add(livePatch("fix", s -> s.getRollout().setMaxFailedNodes(new IntOrString(1))));
-        reconcile("fix");
-        daemonReports("n0", ModuleState.Failed);
-        daemonReports("n1", ModuleState.Enabled);
+        n0FailsAndN1Updates();
 
         reconcile("fix");
         reconcile("fix");
@@ -78,9 +69,7 @@ class RolloutReconcilerTest {
 
     @Test
     void releasesANodeTheSelectorNoLongerPicksAtOnce() {
-        nodes(2);
-        cluster.add(livePatch("fix", s -> { }));
-        reconcile("fix");
+        started(2, s -> { });
         cluster.nodes.get("n1").getMetadata().getLabels().put("kubernetes.io/os", "windows");
 
         reconcile("fix");
@@ -103,9 +92,7 @@ class RolloutReconcilerTest {
 
     @Test
     void retainReleasesEveryNodeInOneCleanupThroughTheBatchWriter() {
-        nodes(5);
-        cluster.add(livePatch("fix", s -> s.setRemovalPolicy(RemovalPolicy.Retain)));
-        reconcile("fix");
+        started(5, s -> s.setRemovalPolicy(RemovalPolicy.Retain));
         long before = cluster.specWrites.get();
 
         Optional<Duration> again = reconciler.cleanup(cluster.livePatch("fix"), cluster.fleet(), (b, a) -> { });
@@ -121,9 +108,7 @@ class RolloutReconcilerTest {
 
     @Test
     void unloadRollsTheModulesOffWithTheRolloutsConcurrencyAndKeepsTheFinalizerUntilTheyAreGone() {
-        nodes(2);
-        cluster.add(livePatch("fix", s -> s.getRollout().setMaxConcurrent(new IntOrString(1))));
-        reconcile("fix");
+        started(2, s -> s.getRollout().setMaxConcurrent(new IntOrString(1)));
         daemonReports("n0", ModuleState.Enabled);
         reconcile("fix");
         daemonReports("n1", ModuleState.Enabled);
@@ -137,13 +122,11 @@ class RolloutReconcilerTest {
 
     @Test
     void anAdmittedNodeWhoseDaemonIsSilentForTheProgressDeadlineIsFailedUnresponsiveAndKeepsItsSlot() {
-        nodes(2);
-        cluster.add(livePatch("fix", s -> {
+        started(2, s -> {
             s.getRollout().setMaxConcurrent(new IntOrString(1));
             s.getRollout().setMaxFailedNodes(new IntOrString(1));
             s.getRollout().setProgressDeadline("5m");
-        }));
-        reconcile("fix");
+        });
         clock.advance(Duration.ofMinutes(4));
         reconcile("fix");
         assertThat(cluster.livePatch("fix").getStatus().getFailures()).isEmpty();
@@ -167,11 +150,7 @@ class RolloutReconcilerTest {
 
     @Test
     void aNewRetryFailedValueAdmitsTheFailedNodesAgainWithANewerGenerationOnce() {
-        nodes(2);
-        cluster.add(livePatch("fix", s -> s.getRollout().setMaxFailedNodes(new IntOrString(1))));
-        reconcile("fix");
-        daemonReports("n0", ModuleState.Failed);
-        daemonReports("n1", ModuleState.Enabled);
+        n0FailsAndN1Updates();
         reconcile("fix");
         long writes = cluster.specWrites.get();
 
@@ -195,9 +174,7 @@ class RolloutReconcilerTest {
 
     @Test
     void unloadingReportsASilentDaemonUnresponsiveOnceAndKeepsTheFinalizer() {
-        nodes(1);
-        cluster.add(livePatch("fix", s -> s.getRollout().setProgressDeadline("5m")));
-        reconcile("fix");
+        started(1, s -> s.getRollout().setProgressDeadline("5m"));
         daemonReports("n0", ModuleState.Enabled);
         reconciler.cleanup(cluster.livePatch("fix"), cluster.fleet(), (b, a) -> { }); // rolls the entries off; the daemon is silent from now on
 
@@ -212,6 +189,20 @@ class RolloutReconcilerTest {
     }
 
     // --- helpers
+
+    /** Nodes n0, n1, ..., LivePatch "fix" changed by {@code edit}, and its first reconcile. */
+    private void started(int nodes, Consumer<LivePatchSpec> edit) {
+        nodes(nodes);
+        cluster.add(livePatch("fix", edit));
+        reconcile("fix");
+    }
+
+    /** Two nodes admitted at once, one failure allowed; n0's daemon reports its module Failed, n1's Enabled. */
+    private void n0FailsAndN1Updates() {
+        started(2, s -> s.getRollout().setMaxFailedNodes(new IntOrString(1)));
+        daemonReports("n0", ModuleState.Failed);
+        daemonReports("n1", ModuleState.Enabled);
+    }
 
     private void nodes(int n) {
         for (int i = 0; i < n; i++) {
@@ -229,28 +220,8 @@ class RolloutReconcilerTest {
                 .map(n -> n.getMetadata().getName()).sorted().toList();
     }
 
-    /** The node's daemon reports every module of its spec in {@code state}, its kernel idle. */
+    /** The node's daemon reports every module of its spec in {@code state}, its kernel idle, at the test's clock. */
     private void daemonReports(String node, ModuleState state) {
-        cluster.report(node, nlp -> nlp.setStatus(status(nlp, state)));
-    }
-
-    static NodeLivePatchStatus status(NodeLivePatch nlp, ModuleState state) {
-        NodeLivePatchStatus s = new NodeLivePatchStatus();
-        s.setObservedGeneration(nlp.getMetadata().getGeneration());
-        List<ModuleStatus> modules = new ArrayList<>();
-        List<KernelPatch> patches = new ArrayList<>();
-        for (NodeModule m : nlp.getSpec().getModules()) {
-            modules.add(new ModuleStatus(m.getName(), m.getLivePatch(), state, state == ModuleState.Failed ? "LoadFailed" : null, null, null));
-            if (state == ModuleState.Enabled) {
-                KernelPatch p = new KernelPatch();
-                p.setName(m.getName());
-                p.setEnabled(true);
-                p.setManaged(true);
-                patches.add(p);
-            }
-        }
-        s.setModules(modules);
-        s.setPatches(patches);
-        return s;
+        cluster.report(node, nlp -> nlp.setStatus(DaemonReport.on(nlp).everyModule(state).at(clock.instant()).status()));
     }
 }

@@ -1,5 +1,7 @@
 package dev.livepatch.operator.rollout;
 
+import static dev.livepatch.operator.rollout.NodeViewBuilder.node;
+import static dev.livepatch.operator.rollout.PlanInputBuilder.rollout;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.livepatch.api.v1alpha1.TransitionOutcome;
@@ -115,8 +117,8 @@ class PlannerPropertiesTest {
         int steps = 0;
         while (fleet.values().stream().anyMatch(n -> n.state() == NodeState.PENDING || n.state().busy())) {
             assertThat(steps++).as("steps").isLessThan(4 * fleet.size() + 10);
-            in = new PlanInput(start.generation(), policy, List.copyOf(fleet.values()), recorded, pausedGeneration, lastAdmission,
-                    List.of(), now, start.unload());
+            in = rollout(policy, List.copyOf(fleet.values())).generation(start.generation()).canaries(recorded)
+                    .canaryPausedAt(pausedGeneration).lastAdmission(lastAdmission).at(now).unload(start.unload()).build();
             Plan plan = planner.plan(in);
             recorded = plan.canaries();
             if (plan.hold() == Hold.CANARY_PAUSE) {
@@ -165,11 +167,11 @@ class PlannerPropertiesTest {
                 Arbitraries.integers().between(0, 60), states, ready,
                 Arbitraries.integers().between(-1, 600), Arbitraries.longs().between(1, 5), busyKernels,
                 progress)
-                .as((i, state, r, ago, gen, busy, progressAgo) -> new NodeView(String.format("node-%02d", i), state, r,
-                        ago < 0 ? null : NOW.minusSeconds(ago),
-                        state == NodeState.PENDING || state == NodeState.NOT_APPLICABLE || state == NodeState.CONFLICT ? null : gen,
-                        null, null, null, state.busy() || busy && (state == NodeState.PENDING || state == NodeState.FAILED),
-                        progressAgo < 0 ? null : NOW.minusSeconds(progressAgo)));
+                .as((i, state, r, ago, gen, busy, progressAgo) -> node(String.format("node-%02d", i), state).ready(r)
+                        .lastTransitionAt(ago < 0 ? null : NOW.minusSeconds(ago))
+                        .admittedGeneration(state == NodeState.PENDING || state == NodeState.NOT_APPLICABLE || state == NodeState.CONFLICT ? null : gen)
+                        .kernelBusy(state.busy() || busy && (state == NodeState.PENDING || state == NodeState.FAILED))
+                        .progressAt(progressAgo < 0 ? null : NOW.minusSeconds(progressAgo)).build());
         Arbitrary<List<NodeView>> nodes = node.list().ofMaxSize(40).uniqueElements(NodeView::name);
         Arbitrary<RolloutPolicy> policy = Combinators.combine(
                 Arbitraries.oneOf(Arbitraries.integers().between(1, 6).map(IntOrString::new),
@@ -189,10 +191,11 @@ class PlannerPropertiesTest {
         }));
         return Combinators.combine(nodes, policy, Arbitraries.integers().between(0, 3), Arbitraries.integers().between(-1, 60),
                         history, Arbitraries.of(false, false, true), retries)
-                .as((ns, p, recordedCount, lastAgo, h, unload, retry) -> new PlanInput(5, p, ns,
-                        ns.stream().map(NodeView::name).sorted().skip(1).limit(recordedCount).toList(),
-                        recordedCount % 2 == 0 ? null : 4L,
-                        lastAgo < 0 ? null : NOW.minusSeconds(lastAgo), h, NOW, unload, retry));
+                .as((ns, p, recordedCount, lastAgo, h, unload, retry) -> rollout(p, ns).generation(5)
+                        .canaries(ns.stream().map(NodeView::name).sorted().skip(1).limit(recordedCount).toList())
+                        .canaryPausedAt(recordedCount % 2 == 0 ? null : 4L)
+                        .lastAdmission(lastAgo < 0 ? null : NOW.minusSeconds(lastAgo)).history(h).at(NOW).unload(unload)
+                        .retryFailedBefore(retry).build());
     }
 
     // --- helpers
@@ -209,16 +212,15 @@ class PlannerPropertiesTest {
     }
 
     static PlanInput withNodes(PlanInput in, List<NodeView> nodes) {
-        return new PlanInput(in.generation(), in.policy(), nodes, in.recordedCanaries(), in.canaryPausedGeneration(), in.lastAdmission(),
-                in.history(), in.now(), in.unload(), in.retryGeneration());
+        return PlanInputBuilder.from(in).nodes(nodes).build();
     }
 
     static NodeView withState(NodeView n, NodeState s) {
-        return new NodeView(n.name(), s, n.ready(), n.lastTransitionAt(), n.admittedGeneration(), null, null, null);
+        return node(n.name(), s).ready(n.ready()).lastTransitionAt(n.lastTransitionAt()).admittedGeneration(n.admittedGeneration()).build();
     }
 
     static NodeView admitted(NodeView n, long generation) {
-        return new NodeView(n.name(), NodeState.IN_PROGRESS, n.ready(), n.lastTransitionAt(), generation, null, null, null);
+        return node(n.name(), NodeState.IN_PROGRESS).ready(n.ready()).lastTransitionAt(n.lastTransitionAt()).admittedAt(generation).build();
     }
 
     static RolloutPolicy unpaused(RolloutPolicy p) {

@@ -1,5 +1,7 @@
 package dev.livepatch.operator.rollout;
 
+import static dev.livepatch.operator.rollout.NodeViewBuilder.node;
+import static dev.livepatch.operator.rollout.PlanInputBuilder.rollout;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.livepatch.api.v1alpha1.RolloutSpec;
@@ -16,7 +18,7 @@ class PlannerTest {
     final Planner planner = new Planner(PacingPolicy.defaults());
 
     static List<NodeView> pending(int n) {
-        return IntStream.range(0, n).mapToObj(i -> NodeView.of("node-" + i, NodeState.PENDING)).toList();
+        return IntStream.range(0, n).mapToObj(i -> node("node-" + i, NodeState.PENDING).build()).toList();
     }
 
     static RolloutPolicy policy(int maxConcurrent, String interval, int canaries, int maxFailed, boolean paused) {
@@ -30,24 +32,29 @@ class PlannerTest {
         return RolloutPolicy.from(r);
     }
 
-    static PlanInput input(RolloutPolicy p, List<NodeView> nodes) {
-        return new PlanInput(3, p, nodes, List.of(), null, null, List.of(), NOW, false);
+    /** Generation 3 of a rollout, nothing admitted yet, no history. */
+    static PlanInputBuilder input(RolloutPolicy p, List<NodeView> nodes) {
+        return rollout(p, nodes).generation(3).at(NOW);
+    }
+
+    static PlanInput plain(RolloutPolicy p, List<NodeView> nodes) {
+        return input(p, nodes).build();
     }
 
     @Test
     void admitsUpToMaxConcurrentInNameOrderWhenTheIntervalIsZero() {
-        Plan plan = planner.plan(input(policy(2, "0s", 0, 0, false), pending(5)));
+        Plan plan = planner.plan(plain(policy(2, "0s", 0, 0, false), pending(5)));
         assertThat(plan.admit()).containsExactly("node-0", "node-1");
         assertThat(plan.countsAfterAdmission().summary()).isEqualTo("0/5 updated, 2 in progress");
     }
 
     @Test
     void admitsOneNodePerIntervalAndSaysWhenToLookAgain() {
-        PlanInput in = new PlanInput(3, policy(3, "30s", 0, 0, false), pending(3), List.of(), null, NOW.minusSeconds(10), List.of(), NOW, false);
+        PlanInput in = input(policy(3, "30s", 0, 0, false), pending(3)).lastAdmission(NOW.minusSeconds(10)).build();
         Plan plan = planner.plan(in);
         assertThat(plan.admit()).isEmpty();
         assertThat(plan.nextCheck()).contains(NOW.plusSeconds(20));
-        PlanInput later = new PlanInput(3, in.policy(), in.nodes(), List.of(), null, NOW.minusSeconds(30), List.of(), NOW, false);
+        PlanInput later = PlanInputBuilder.from(in).lastAdmission(NOW.minusSeconds(30)).build();
         assertThat(planner.plan(later).admit()).containsExactly("node-0");
     }
 
@@ -56,37 +63,38 @@ class PlannerTest {
         RolloutSpec r = new RolloutSpec();
         r.setMaxConcurrent(new IntOrString("25%"));
         r.setInterval("0s");
-        Plan plan = planner.plan(input(RolloutPolicy.from(r), pending(10)));
+        Plan plan = planner.plan(plain(RolloutPolicy.from(r), pending(10)));
         assertThat(plan.admit()).hasSize(3);
     }
 
     @Test
     void skipsNodesInCooldownAndNodesNotReady() {
         List<NodeView> nodes = List.of(
-                new NodeView("a", NodeState.PENDING, true, NOW.minusSeconds(10), null, null, null, null),
-                new NodeView("b", NodeState.PENDING, false, null, null, null, null, null),
-                NodeView.of("c", NodeState.PENDING));
-        Plan plan = planner.plan(input(policy(3, "0s", 0, 0, false), nodes));
+                node("a", NodeState.PENDING).lastTransitionAt(NOW.minusSeconds(10)).build(),
+                node("b", NodeState.PENDING).notReady().build(),
+                node("c", NodeState.PENDING).build());
+        Plan plan = planner.plan(plain(policy(3, "0s", 0, 0, false), nodes));
         assertThat(plan.admit()).containsExactly("c");
     }
 
     @Test
     void canariesFirstThenThePauseThenTheRest() {
         RolloutPolicy p = policy(5, "0s", 2, 0, false);
-        Plan first = planner.plan(input(p, pending(4)));
+        Plan first = planner.plan(plain(p, pending(4)));
         assertThat(first.canaries()).containsExactly("node-0", "node-1");
         assertThat(first.admit()).containsExactly("node-0", "node-1");
 
         List<NodeView> canariesDone = List.of(
-                new NodeView("node-0", NodeState.UPDATED, true, null, 3L, null, null, null),
-                new NodeView("node-1", NodeState.UPDATED, true, null, 3L, null, null, null),
-                NodeView.of("node-2", NodeState.PENDING), NodeView.of("node-3", NodeState.PENDING));
-        Plan pause = planner.plan(new PlanInput(3, p, canariesDone, first.canaries(), null, NOW, List.of(), NOW, false));
+                node("node-0", NodeState.UPDATED).admittedAt(3).build(),
+                node("node-1", NodeState.UPDATED).admittedAt(3).build(),
+                node("node-2", NodeState.PENDING).build(), node("node-3", NodeState.PENDING).build());
+        Plan pause = planner.plan(input(p, canariesDone).canaries(first.canaries()).lastAdmission(NOW).build());
         assertThat(pause.hold()).isEqualTo(Hold.CANARY_PAUSE);
         assertThat(pause.admit()).isEmpty();
 
         // The operator set paused: true (generation 4) and recorded it; a user set paused: false (generation 5).
-        Plan resumed = planner.plan(new PlanInput(5, p, canariesDone, first.canaries(), 4L, NOW.minusSeconds(60), List.of(), NOW, false));
+        Plan resumed = planner.plan(input(p, canariesDone).generation(5).canaries(first.canaries()).canaryPausedAt(4L)
+                .lastAdmission(NOW.minusSeconds(60)).build());
         assertThat(resumed.hold()).isEqualTo(Hold.NONE);
         assertThat(resumed.admit()).containsExactly("node-2", "node-3");
     }
@@ -94,25 +102,24 @@ class PlannerTest {
     @Test
     void aNewRevisionPausesAgainAfterItsCanaries() {
         RolloutPolicy p = policy(5, "0s", 1, 0, false);
-        List<NodeView> nodes = List.of(new NodeView("node-0", NodeState.UPDATED, true, null, 7L, null, null, null),
-                NodeView.of("node-1", NodeState.PENDING));
-        Plan plan = planner.plan(new PlanInput(7, p, nodes, List.of("node-0"), 4L, null, List.of(), NOW, false));
+        List<NodeView> nodes = List.of(node("node-0", NodeState.UPDATED).admittedAt(7).build(), node("node-1", NodeState.PENDING).build());
+        Plan plan = planner.plan(input(p, nodes).generation(7).canaries(List.of("node-0")).canaryPausedAt(4L).build());
         assertThat(plan.hold()).isEqualTo(Hold.CANARY_PAUSE);
     }
 
     @Test
     void pausesItselfWhenFailuresExceedTheBudget() {
-        List<NodeView> nodes = List.of(new NodeView("a", NodeState.FAILED, true, null, 3L, "LoadFailed", "insmod: EINVAL", null),
-                NodeView.of("b", NodeState.PENDING));
-        Plan plan = planner.plan(input(policy(3, "0s", 0, 0, false), nodes));
+        List<NodeView> nodes = List.of(node("a", NodeState.FAILED).admittedAt(3).reason("LoadFailed", "insmod: EINVAL").build(),
+                node("b", NodeState.PENDING).build());
+        Plan plan = planner.plan(plain(policy(3, "0s", 0, 0, false), nodes));
         assertThat(plan.hold()).isEqualTo(Hold.TOO_MANY_FAILURES);
         assertThat(plan.failures()).extracting(NodeView::name).containsExactly("a");
-        assertThat(planner.plan(input(policy(3, "0s", 0, 1, false), nodes)).admit()).containsExactly("b");
+        assertThat(planner.plan(plain(policy(3, "0s", 0, 1, false), nodes)).admit()).containsExactly("b");
     }
 
     @Test
     void pausedAdmitsNothing() {
-        assertThat(planner.plan(input(policy(3, "0s", 0, 0, true), pending(3))).hold()).isEqualTo(Hold.PAUSED);
+        assertThat(planner.plan(plain(policy(3, "0s", 0, 0, true), pending(3))).hold()).isEqualTo(Hold.PAUSED);
     }
 
     @Test
@@ -120,7 +127,7 @@ class PlannerTest {
         List<TransitionSample> troubled = List.of(
                 new TransitionSample("x", NOW.minusSeconds(200), 47, TransitionOutcome.Completed, 2),
                 new TransitionSample("y", NOW.minusSeconds(100), 130, TransitionOutcome.Reverted, 0));
-        PlanInput in = new PlanInput(3, policy(5, "10s", 0, 5, false), pending(5), List.of(), null, null, troubled, NOW, false);
+        PlanInput in = input(policy(5, "10s", 0, 5, false), pending(5)).history(troubled).build();
         Plan plan = planner.plan(in);
         assertThat(plan.pacing().concurrency()).isEqualTo(1);
         assertThat(plan.pacing().interval()).isEqualTo(Duration.ofSeconds(60));
@@ -129,7 +136,7 @@ class PlannerTest {
 
         List<TransitionSample> many = IntStream.range(0, 10)
                 .mapToObj(i -> new TransitionSample("n" + i, NOW.minusSeconds(100 + i), 5, TransitionOutcome.Completed, 1)).toList();
-        Plan bounded = planner.plan(new PlanInput(3, in.policy(), in.nodes(), List.of(), null, null, many, NOW, false));
+        Plan bounded = planner.plan(PlanInputBuilder.from(in).history(many).build());
         assertThat(bounded.pacing().interval()).isEqualTo(Duration.ofMinutes(10));
     }
 
@@ -140,7 +147,7 @@ class PlannerTest {
                 new TransitionSample("a", NOW.minusSeconds(200), 2, TransitionOutcome.Completed, 0),
                 new TransitionSample("b", NOW.minusSeconds(150), 2, TransitionOutcome.Completed, 0),
                 new TransitionSample("c", NOW.minusSeconds(100), 2, TransitionOutcome.Completed, 0));
-        Plan plan = planner.plan(new PlanInput(3, policy(4, "0s", 0, 0, false), pending(5), List.of(), null, null, history, NOW, false));
+        Plan plan = planner.plan(input(policy(4, "0s", 0, 0, false), pending(5)).history(history).build());
         assertThat(plan.pacing().slowed()).isFalse();
         assertThat(plan.pacing().cleanTransitions()).isEqualTo(3);
         assertThat(plan.admit()).hasSize(4);
@@ -148,19 +155,19 @@ class PlannerTest {
 
     @Test
     void aNodeStalledNowSlowsTheRolloutAndTakesASlot() {
-        List<NodeView> nodes = List.of(new NodeView("a", NodeState.STALLED, true, null, 3L, "TransitionStalled", "blocked", null),
-                NodeView.of("b", NodeState.PENDING));
-        Plan plan = planner.plan(input(policy(3, "0s", 0, 1, false), nodes));
+        List<NodeView> nodes = List.of(node("a", NodeState.STALLED).admittedAt(3).reason("TransitionStalled", "blocked").build(),
+                node("b", NodeState.PENDING).build());
+        Plan plan = planner.plan(plain(policy(3, "0s", 0, 1, false), nodes));
         assertThat(plan.pacing().reason()).startsWith("1 node(s) stalled");
         assertThat(plan.admit()).isEmpty();
     }
 
     @Test
     void anAdmittedNodeWithoutProgressForTheDeadlineIsFailedUnresponsiveAndKeepsItsSlot() {
-        NodeView silent = new NodeView("node-0", NodeState.IN_PROGRESS, true, null, 3L, null, null, null, true, NOW.minus(Duration.ofMinutes(10)));
-        List<NodeView> nodes = List.of(silent, NodeView.of("node-1", NodeState.PENDING));
+        NodeView silent = node("node-0", NodeState.IN_PROGRESS).admittedAt(3).progressAt(NOW.minus(Duration.ofMinutes(10))).build();
+        List<NodeView> nodes = List.of(silent, node("node-1", NodeState.PENDING).build());
 
-        Plan plan = planner.plan(input(policy(1, "0s", 0, 1, false), nodes));
+        Plan plan = planner.plan(plain(policy(1, "0s", 0, 1, false), nodes));
 
         assertThat(plan.failures()).singleElement().satisfies(f -> {
             assertThat(f.name()).isEqualTo("node-0");
@@ -174,9 +181,9 @@ class PlannerTest {
     @Test
     void aNodeWithProgressWithinTheDeadlineIsWaitedForAndTheDeadlineIsWhenToLookAgain() {
         Instant since = NOW.minus(Duration.ofMinutes(9));
-        NodeView slow = new NodeView("node-0", NodeState.IN_PROGRESS, true, null, 3L, null, null, null, true, since);
+        NodeView slow = node("node-0", NodeState.IN_PROGRESS).admittedAt(3).progressAt(since).build();
 
-        Plan plan = planner.plan(input(policy(1, "0s", 0, 0, false), List.of(slow, NodeView.of("node-1", NodeState.PENDING))));
+        Plan plan = planner.plan(plain(policy(1, "0s", 0, 0, false), List.of(slow, node("node-1", NodeState.PENDING).build())));
 
         assertThat(plan.failures()).isEmpty();
         assertThat(plan.counts().inProgress()).isEqualTo(1);
@@ -185,19 +192,19 @@ class PlannerTest {
 
     @Test
     void tooManyUnresponsiveNodesPauseTheRollout() {
-        NodeView silent = new NodeView("node-0", NodeState.IN_PROGRESS, true, null, 3L, null, null, null, true, NOW.minus(Duration.ofHours(1)));
+        NodeView silent = node("node-0", NodeState.IN_PROGRESS).admittedAt(3).progressAt(NOW.minus(Duration.ofHours(1))).build();
 
-        Plan plan = planner.plan(input(policy(2, "0s", 0, 0, false), List.of(silent, NodeView.of("node-1", NodeState.PENDING))));
+        Plan plan = planner.plan(plain(policy(2, "0s", 0, 0, false), List.of(silent, node("node-1", NodeState.PENDING).build())));
 
         assertThat(plan.hold()).isEqualTo(Hold.TOO_MANY_FAILURES);
     }
 
     @Test
     void aRetryAdmitsNodesThatFailedOnOlderEntriesAgainOnce() {
-        NodeView before = new NodeView("node-0", NodeState.FAILED, true, null, 3L, "LoadFailed", "insmod failed", null, false);
-        NodeView after = new NodeView("node-1", NodeState.FAILED, true, null, 5L, "LoadFailed", "insmod failed", null, false);
-        NodeView busy = new NodeView("node-2", NodeState.FAILED, true, null, 3L, "LoadFailed", "insmod failed", null, true);
-        PlanInput in = new PlanInput(5, policy(3, "0s", 0, 3, false), List.of(before, after, busy), List.of(), null, null, List.of(), NOW, false, 5L);
+        NodeView before = node("node-0", NodeState.FAILED).admittedAt(3).reason("LoadFailed", "insmod failed").kernelIdle().build();
+        NodeView after = node("node-1", NodeState.FAILED).admittedAt(5).reason("LoadFailed", "insmod failed").kernelIdle().build();
+        NodeView busy = node("node-2", NodeState.FAILED).admittedAt(3).reason("LoadFailed", "insmod failed").kernelBusy().build();
+        PlanInput in = input(policy(3, "0s", 0, 3, false), List.of(before, after, busy)).generation(5).retryFailedBefore(5L).build();
 
         Plan plan = planner.plan(in);
 
@@ -207,9 +214,8 @@ class PlannerTest {
 
     @Test
     void unloadingReportsASilentNodeUnresponsiveAndStillWaitsForIt() {
-        NodeView silent = new NodeView("node-0", NodeState.IN_PROGRESS, true, null, 3L, null, null, null, true, NOW.minus(Duration.ofHours(1)));
-        PlanInput in = new PlanInput(3, policy(1, "0s", 0, 0, false), List.of(silent, NodeView.of("node-1", NodeState.PENDING)), List.of(),
-                null, null, List.of(), NOW, true);
+        NodeView silent = node("node-0", NodeState.IN_PROGRESS).admittedAt(3).progressAt(NOW.minus(Duration.ofHours(1))).build();
+        PlanInput in = input(policy(1, "0s", 0, 0, false), List.of(silent, node("node-1", NodeState.PENDING).build())).unloading().build();
 
         Plan plan = planner.plan(in);
 

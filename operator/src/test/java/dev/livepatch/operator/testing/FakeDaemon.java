@@ -1,26 +1,17 @@
 package dev.livepatch.operator.testing;
 
-import dev.livepatch.api.v1alpha1.KernelPatch;
+import dev.livepatch.api.fixture.DaemonReport;
 import dev.livepatch.api.v1alpha1.ModuleState;
-import dev.livepatch.api.v1alpha1.ModuleStatus;
 import dev.livepatch.api.v1alpha1.NodeLivePatch;
-import dev.livepatch.api.v1alpha1.NodeLivePatchStatus;
-import dev.livepatch.api.v1alpha1.NodeModule;
-import dev.livepatch.api.v1alpha1.TransitionDirection;
-import dev.livepatch.api.v1alpha1.TransitionOutcome;
-import dev.livepatch.api.v1alpha1.TransitionRecord;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * A node daemon as small as the tests need: on {@link #sync()} it reports every NodeLivePatch's
- * spec as done (modules Enabled, or the outcome set for a node), retired patches gone, and one
- * transition record per newly enabled module.
+ * The node daemons against the mock server: on {@link #sync()} every NodeLivePatch whose spec its
+ * daemon has not acted on gets that daemon's {@link DaemonReport} (every module Enabled, or the
+ * outcome set for its node).
  */
 public final class FakeDaemon {
     private final KubernetesClient client;
@@ -34,7 +25,7 @@ public final class FakeDaemon {
         this.client = client;
     }
 
-    /** Every module on this node ends in {@code state} (Failed, Stalled, Transitioning) instead of Enabled. */
+    /** Every module on this node ends {@code Failed} (or {@code Enabled}, the default). */
     public FakeDaemon on(String node, ModuleState state) {
         outcome.put(node, state);
         return this;
@@ -54,54 +45,14 @@ public final class FakeDaemon {
     }
 
     private void report(NodeLivePatch nlp) {
-        NodeLivePatchStatus old = nlp.getStatus() == null ? new NodeLivePatchStatus() : nlp.getStatus();
-        String spec = io.fabric8.kubernetes.client.utils.Serialization.asJson(nlp.getSpec());
-        if (Objects.equals(old.getObservedGeneration(), nlp.getMetadata().getGeneration()) && spec.equals(actedOn.get(nlp.getMetadata().getName()))) {
+        String name = nlp.getMetadata().getName();
+        String spec = Serialization.asJson(nlp.getSpec());
+        if (DaemonReport.current(nlp) && spec.equals(actedOn.get(name))) {
             return;
         }
-        actedOn.put(nlp.getMetadata().getName(), spec);
-        ModuleState state = outcome.getOrDefault(nlp.getMetadata().getName(), ModuleState.Enabled);
-        String now = Instant.now().toString();
-        NodeLivePatchStatus s = new NodeLivePatchStatus();
-        s.setObservedGeneration(nlp.getMetadata().getGeneration());
-        s.setKernelRelease(Fixtures.KERNEL);
-        List<ModuleStatus> modules = new ArrayList<>();
-        List<KernelPatch> patches = new ArrayList<>();
-        List<TransitionRecord> transitions = new ArrayList<>(old.getLastTransitions());
-        for (NodeModule m : nlp.getSpec().getModules()) {
-            modules.add(new ModuleStatus(m.getName(), m.getLivePatch(), state,
-                    state == ModuleState.Failed ? "LoadFailed" : state == ModuleState.Stalled ? "TransitionStalled" : null,
-                    state == ModuleState.Enabled ? null : "the fake kernel said no", now));
-            if (state == ModuleState.Enabled) {
-                KernelPatch p = new KernelPatch();
-                p.setName(m.getName());
-                p.setEnabled(true);
-                p.setManaged(true);
-                patches.add(p);
-                boolean wasEnabled = old.getModules().stream().anyMatch(x -> x.getName().equals(m.getName()) && x.getState() == ModuleState.Enabled);
-                if (!wasEnabled) {
-                    TransitionRecord t = new TransitionRecord();
-                    t.setPatch(m.getName());
-                    t.setDirection(TransitionDirection.Patching);
-                    t.setSeconds(seconds);
-                    t.setOutcome(TransitionOutcome.Completed);
-                    t.setRcuStallWarnings(rcuWarnings);
-                    t.setFinishedAt(now);
-                    transitions.add(t);
-                }
-            }
-        }
-        for (String retained : nlp.getSpec().getRetained()) {
-            KernelPatch p = new KernelPatch();
-            p.setName(retained);
-            p.setEnabled(true);
-            p.setManaged(false);
-            patches.add(p);
-        }
-        s.setModules(modules);
-        s.setPatches(patches);
-        s.setLastTransitions(new ArrayList<>(transitions.subList(Math.max(0, transitions.size() - 10), transitions.size())));
-        nlp.setStatus(s);
+        actedOn.put(name, spec);
+        nlp.setStatus(DaemonReport.on(nlp).everyModule(outcome.getOrDefault(name, ModuleState.Enabled)).kernel(Fixtures.KERNEL)
+                .transitionsTook(seconds, rcuWarnings).status());
         client.resource(nlp).subresource("status").update();
     }
 }

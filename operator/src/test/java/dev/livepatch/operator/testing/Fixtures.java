@@ -1,8 +1,8 @@
 package dev.livepatch.operator.testing;
 
+import dev.livepatch.api.fixture.PatchModuleBuilder;
 import dev.livepatch.api.v1alpha1.LivePatch;
 import dev.livepatch.api.v1alpha1.LivePatchSpec;
-import dev.livepatch.api.v1alpha1.ModuleSource;
 import dev.livepatch.api.v1alpha1.PatchModule;
 import dev.livepatch.api.v1alpha1.RolloutSpec;
 import io.fabric8.kubernetes.api.model.IntOrString;
@@ -16,7 +16,7 @@ import java.util.function.Consumer;
 
 /** Builders for test objects. */
 public final class Fixtures {
-    public static final String KERNEL = "6.1.0-56-amd64";
+    public static final String KERNEL = PatchModuleBuilder.KERNEL;
     public static final String OTHER_KERNEL = "6.1.0-57-amd64";
 
     private Fixtures() {}
@@ -37,8 +37,9 @@ public final class Fixtures {
         return node(name, KERNEL, Map.of());
     }
 
+    /** A replaceable module for {@link #KERNEL} from an https URL, its digest {@code sha} 64 times. */
     public static PatchModule module(String name, char sha) {
-        return new PatchModule(name, KERNEL, true, false, ModuleSource.url("https://patches.example.com/" + name + ".ko", sha(sha)));
+        return PatchModuleBuilder.replaceable(name).sha256(sha(sha)).build();
     }
 
     /** A LivePatch with fast pacing (no interval, no cooldown), one module, changed by {@code edit}. */
