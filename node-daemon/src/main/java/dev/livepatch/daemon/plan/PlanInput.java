@@ -24,10 +24,6 @@ public record PlanInput(List<Patch> patches, Set<String> loadedModules, boolean 
         pendingUnloads = Map.copyOf(pendingUnloads);
     }
 
-    public PlanInput(List<Patch> patches, Set<String> loadedModules, boolean hybridAttr, List<Desired> desired, Map<String, Managed> managed) {
-        this(patches, loadedModules, hybridAttr, desired, managed, Map.of());
-    }
-
     /** A patch directory. {@code replaceableAttr} is the hybrid attribute's value, null where the kernel lacks it. */
     public record Patch(String name, boolean enabled, Boolean replaceableAttr) {}
 

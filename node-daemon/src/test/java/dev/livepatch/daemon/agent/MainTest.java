@@ -1,5 +1,6 @@
 package dev.livepatch.daemon.agent;
 
+import dev.livepatch.api.fixture.NodeModuleBuilder;
 import dev.livepatch.api.v1alpha1.ModuleSource;
 import dev.livepatch.api.v1alpha1.NodeLivePatchSpec;
 import dev.livepatch.api.v1alpha1.NodeLivePatchStatus;
@@ -48,12 +49,8 @@ class MainTest {
         Files.writeString(host.resolve("proc/modules"), "");
         Files.createDirectories(host.resolve("opt"));
         Files.write(host.resolve("opt/lp_a.ko"), ElfModules.livepatch("lp_a", "6.12.0-1-amd64", false));
-        NodeModule m = new NodeModule();
-        m.setName("lp_a");
-        m.setLivePatch("lp1");
-        m.setReplaceable(false);
-        m.setKernelRelease("6.1.0-56-amd64");
-        m.setSource(ModuleSource.hostPath("/opt/lp_a.ko", dev.livepatch.daemon.module.CachingModuleStore.sha256(Files.readAllBytes(host.resolve("opt/lp_a.ko")))));
+        NodeModule m = NodeModuleBuilder.pinned("lp_a").of("lp1").kernel("6.1.0-56-amd64")
+                .from(ModuleSource.hostPath("/opt/lp_a.ko", dev.livepatch.daemon.module.CachingModuleStore.sha256(Files.readAllBytes(host.resolve("opt/lp_a.ko"))))).build();
         Path specFile = host.resolve("spec.json");
         Path statusFile = host.resolve("status.json");
         DaemonConfig config = DaemonConfig.fromEnv(Map.of("HOST_PREFIX", host.toString(), "KMSG_PATH", host.resolve("none").toString()));

@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -46,25 +45,24 @@ class HybridPlannerPropertiesTest {
 
     static World world(Random r) {
         boolean hybrid = r.nextBoolean();
+        PlanInputBuilder kernel = PlanInputBuilder.kernel().hybrid(hybrid);
         List<String> names = new ArrayList<>(NAMES);
         Collections.shuffle(names, r);
-        List<PlanInput.Patch> patches = new ArrayList<>();
         Map<String, Managed> managed = new HashMap<>();
         Set<String> unmanaged = new HashSet<>();
-        Set<String> modules = new LinkedHashSet<>();
         int loaded = r.nextInt(5);
         for (String n : names.subList(0, loaded)) {
-            patches.add(new PlanInput.Patch(n, true, hybrid ? r.nextBoolean() : null));
-            modules.add(n);
+            kernel.patch(n, hybrid ? r.nextBoolean() : null);
             if (r.nextInt(5) == 0) {
                 unmanaged.add(n);
             } else {
                 boolean replaceable = r.nextBoolean();
-                managed.put(n, new Managed(n, "s1", replaceable, replaceable && r.nextInt(6) == 0, LIVEPATCHES.get(r.nextInt(3))));
+                Managed m = module(n, replaceable).atomicReplace(replaceable && r.nextInt(6) == 0).of(LIVEPATCHES.get(r.nextInt(3))).managed();
+                managed.put(n, m);
+                kernel.managing(m);
             }
         }
-        if (r.nextInt(8) == 0) modules.add(names.get(loaded)); // a module whose patch is gone, waiting for its rmmod
-        List<Desired> desired = new ArrayList<>();
+        if (r.nextInt(8) == 0) kernel.loadedModule(names.get(loaded)); // a module whose patch is gone, waiting for its rmmod
         List<String> pool = new ArrayList<>(NAMES);
         Collections.shuffle(pool, r);
         for (String n : pool.subList(0, r.nextInt(5))) {
@@ -72,9 +70,13 @@ class HybridPlannerPropertiesTest {
             boolean replaceable = m != null && r.nextInt(4) > 0 ? m.replaceable() : r.nextBoolean();
             boolean atomic = replaceable && r.nextInt(5) == 0;
             String sha = m != null && r.nextInt(5) > 0 ? m.sha256() : "s2";
-            desired.add(new Desired(n, sha, replaceable, atomic, r.nextInt(10) == 0, LIVEPATCHES.get(r.nextInt(3))));
+            kernel.desiring(module(n, replaceable).sha256(sha).atomicReplace(atomic).blocked(r.nextInt(10) == 0).of(LIVEPATCHES.get(r.nextInt(3))));
         }
-        return new World(new PlanInput(patches, modules, hybrid, desired, managed), unmanaged);
+        return new World(kernel.build(), unmanaged);
+    }
+
+    private static PlanModule module(String name, boolean replaceable) {
+        return replaceable ? PlanModule.replaceable(name) : PlanModule.pinned(name);
     }
 
     /** Applies the plan's steps one by one to the model kernel, checking each against the kernel's rules; returns the stack after each step. */
@@ -97,8 +99,7 @@ class HybridPlannerPropertiesTest {
                 assertThat(w.input().loadedModules()).as("insmod of a module still loaded: %s", l.patch()).doesNotContain(l.patch());
                 if (l.module().atomicReplace()) stack.removeIf(m -> !w.hybrid() || !Boolean.FALSE.equals(m.attr()));
                 Desired d = l.module();
-                stack.add(new Model(d.name(), w.hybrid() ? Boolean.TRUE : null,
-                        new Managed(d.name(), d.sha256(), d.replaceable(), d.atomicReplace(), d.livePatch())));
+                stack.add(new Model(d.name(), w.hybrid() ? Boolean.TRUE : null, PlanModule.from(d).blocked(false).managed()));
             }
             after.add(List.copyOf(stack));
         }
@@ -188,15 +189,11 @@ class HybridPlannerPropertiesTest {
             assertThat(managedEnd).isEqualTo(loadable);
         }
         // A fixpoint: planning again on the converged kernel (refused modules now Failed) has nothing left to do.
-        List<Desired> desiredAfter = w.input().desired().stream()
-                .map(d -> refused.contains(d.name()) ? new Desired(d.name(), d.sha256(), d.replaceable(), d.atomicReplace(), true, d.livePatch()) : d)
-                .toList();
-        Map<String, Managed> managedAfter = new HashMap<>();
-        end.stream().filter(m -> m.managed() != null).forEach(m -> managedAfter.put(m.name(), m.managed()));
-        Set<String> modulesAfter = new HashSet<>(w.input().loadedModules());
-        modulesAfter.addAll(names(end));
-        Plan again = HybridPlanner.plan(new PlanInput(end.stream().map(m -> new PlanInput.Patch(m.name(), true, m.attr())).toList(),
-                modulesAfter, w.hybrid(), desiredAfter, managedAfter));
+        PlanInputBuilder converged = PlanInputBuilder.kernel().hybrid(w.hybrid()).loadedModules(w.input().loadedModules());
+        end.forEach(m -> converged.patch(m.name(), m.attr()));
+        end.stream().filter(m -> m.managed() != null).forEach(m -> converged.managing(m.managed()));
+        w.input().desired().forEach(d -> converged.desiring(refused.contains(d.name()) ? PlanModule.from(d).blocked().desired() : d));
+        Plan again = HybridPlanner.plan(converged.build());
         assertThat(again.steps()).isEmpty();
     }
 
