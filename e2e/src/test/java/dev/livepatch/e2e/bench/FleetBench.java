@@ -1,9 +1,9 @@
 package dev.livepatch.e2e.bench;
 
+import dev.livepatch.api.fixture.PatchModuleBuilder;
 import dev.livepatch.api.v1alpha1.LivePatch;
 import dev.livepatch.api.v1alpha1.LivePatchSpec;
 import dev.livepatch.api.v1alpha1.ModuleSource;
-import dev.livepatch.api.v1alpha1.PatchModule;
 import dev.livepatch.api.v1alpha1.RolloutSpec;
 import dev.livepatch.api.values.KubeDuration;
 import dev.livepatch.fixtures.controlplane.ControlPlane;
@@ -184,8 +184,8 @@ public final class FleetBench {
     rollout.setInterval("0s");
     rollout.setNodeCooldown("0s");
     LivePatchSpec spec = new LivePatchSpec();
-    spec.setModules(new ArrayList<>(List.of(new PatchModule("lp_bench_fix", LightFleet.KERNEL, true, false,
-        ModuleSource.url("https://patches.example.com/lp_bench_fix.ko", "a".repeat(64))))));
+    spec.setModules(new ArrayList<>(List.of(PatchModuleBuilder.replaceable("lp_bench_fix").kernel(LightFleet.KERNEL)
+        .from(ModuleSource.url("https://patches.example.com/lp_bench_fix.ko", "a".repeat(64))).build())));
     spec.setRollout(rollout);
     LivePatch lp = new LivePatch();
     lp.setMetadata(new ObjectMetaBuilder().withName(LIVEPATCH).build());

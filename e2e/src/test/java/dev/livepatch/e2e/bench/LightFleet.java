@@ -1,13 +1,9 @@
 package dev.livepatch.e2e.bench;
 
-import dev.livepatch.api.v1alpha1.ModuleState;
-import dev.livepatch.api.v1alpha1.ModuleStatus;
+import dev.livepatch.api.fixture.DaemonReport;
 import dev.livepatch.api.v1alpha1.NodeLivePatch;
 import dev.livepatch.api.v1alpha1.NodeLivePatchStatus;
 import dev.livepatch.api.v1alpha1.NodeModule;
-import dev.livepatch.api.v1alpha1.TransitionDirection;
-import dev.livepatch.api.v1alpha1.TransitionOutcome;
-import dev.livepatch.api.v1alpha1.TransitionRecord;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.http.HttpClient;
@@ -39,10 +35,10 @@ import org.slf4j.LoggerFactory;
  * Node object each (linux label, kernel version, Ready through the status subresource) and one
  * shared informer over every NodeLivePatch standing in for N daemons. A daemon reports its kernel
  * once when its NodeLivePatch appears; when it sees a spec generation it has not acted on, it
- * waits the fixed transition time T and then reports every spec module {@code Enabled} with
- * {@code observedGeneration} = that generation and one finished transition in
- * {@code lastTransitions} (docs/node-contract.md). No kernel, no module store, no retries beyond a
- * 409 (the next event brings the newer object).
+ * waits the fixed transition time T and then writes its {@link DaemonReport}: every spec module
+ * {@code Enabled}, {@code observedGeneration} = that generation, a finished transition of T for
+ * each newly enabled module (docs/node-contract.md). No kernel, no module store, no retries beyond
+ * a 409 (the next event brings the newer object).
  */
 final class LightFleet implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LightFleet.class);
@@ -125,35 +121,18 @@ final class LightFleet implements AutoCloseable {
     acting.put(name, generation); // the informer calls back on one thread: no race here
     List<NodeModule> modules = nlp.getSpec() == null ? List.of() : nlp.getSpec().getModules();
     if (modules.isEmpty()) {
-      writers.submit(() -> report(nlp, generation, List.of(), null));  // the daemon started: kernel, nothing desired
+      writers.submit(() -> report(nlp, generation, null));  // the daemon started: kernel, nothing desired
       return;
     }
     Instant started = Instant.now();
-    timers.schedule(() -> writers.submit(() -> report(nlp, generation, modules, started)), transition.toMillis(), TimeUnit.MILLISECONDS);
+    timers.schedule(() -> writers.submit(() -> report(nlp, generation, started)), transition.toMillis(), TimeUnit.MILLISECONDS);
   }
 
-  private void report(NodeLivePatch nlp, long generation, List<NodeModule> modules, Instant started) {
+  private void report(NodeLivePatch nlp, long generation, Instant started) {
     String name = nlp.getMetadata().getName();
-    NodeLivePatchStatus status = new NodeLivePatchStatus();
-    status.setObservedGeneration(generation);
-    status.setKernelRelease(KERNEL);
-    status.setBootId(name);
-    String now = Instant.now().toString();
-    List<ModuleStatus> states = new ArrayList<>();
-    for (NodeModule m : modules) {
-      states.add(new ModuleStatus(m.getName(), m.getLivePatch(), ModuleState.Enabled, null, null, now));
-    }
-    status.setModules(states);
-    if (started != null && !modules.isEmpty()) {
-      TransitionRecord t = new TransitionRecord();
-      t.setPatch(modules.get(modules.size() - 1).getName());
-      t.setDirection(TransitionDirection.Patching);
-      t.setOutcome(TransitionOutcome.Completed);
-      t.setSeconds(Duration.between(started, Instant.now()).toMillis() / 1000.0);
-      t.setRcuStallWarnings(0);
-      t.setFinishedAt(now);
-      status.setLastTransitions(List.of(t));
-    }
+    Instant now = Instant.now();
+    double seconds = started == null ? 0 : Duration.between(started, now).toMillis() / 1000.0;
+    NodeLivePatchStatus status = DaemonReport.on(nlp).kernel(KERNEL).bootId(name).at(now).transitionsTook(seconds, 0).status();
     try {
       long began = System.nanoTime();
       // One merge patch straight to the status subresource: Fabric8's patch(PatchContext, String) GETs the object first,

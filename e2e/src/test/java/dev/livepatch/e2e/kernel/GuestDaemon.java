@@ -1,5 +1,6 @@
 package dev.livepatch.e2e.kernel;
 
+import dev.livepatch.api.fixture.NodeModuleBuilder;
 import dev.livepatch.api.v1alpha1.ModuleSource;
 import dev.livepatch.api.v1alpha1.NodeLivePatchSpec;
 import dev.livepatch.api.v1alpha1.NodeLivePatchStatus;
@@ -65,16 +66,9 @@ public final class GuestDaemon {
   /** A desired module from test module file {@code file} (without {@code .ko}), loaded as patch {@code name}. */
   public NodeModule module(String name, String file, boolean replaceable) {
     Path path = vm.image().module(file);
-    NodeModule m = new NodeModule();
-    m.setName(name);
-    m.setLivePatch(name.replace('_', '-'));
-    m.setLivePatchGeneration(1L);
-    m.setKernelRelease(vm.image().kernelRelease());
-    m.setReplaceable(replaceable);
-    m.setSource(ModuleSource.hostPath(MODULES_UNDER_NODE_ROOT + "/" + path.getFileName(), sha256(path)));
-    m.setStallTimeout("120s");
-    m.setOnStall(OnStall.Revert);
-    return m;
+    return (replaceable ? NodeModuleBuilder.replaceable(name) : NodeModuleBuilder.pinned(name)).of(name.replace('_', '-')).generation(1)
+        .kernel(vm.image().kernelRelease()).from(ModuleSource.hostPath(MODULES_UNDER_NODE_ROOT + "/" + path.getFileName(), sha256(path)))
+        .stallTimeout("120s").onStall(OnStall.Revert).build();
   }
 
   /** A replaceable desired module, patch name = file name. */

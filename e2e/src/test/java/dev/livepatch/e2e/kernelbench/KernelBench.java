@@ -1,5 +1,6 @@
 package dev.livepatch.e2e.kernelbench;
 
+import dev.livepatch.api.fixture.NodeModuleBuilder;
 import dev.livepatch.api.v1alpha1.ModuleSource;
 import dev.livepatch.api.v1alpha1.ModuleStatus;
 import dev.livepatch.api.v1alpha1.NodeLivePatchSpec;
@@ -248,17 +249,10 @@ public final class KernelBench {
 
   /** A desired bench module, bound at {@link #BENCH_MODULES_UNDER_NODE_ROOT} in the node root. */
   static NodeModule benchModule(KernelImage image, Path dir, String name, boolean replaceable) {
-    NodeModule m = new NodeModule();
-    m.setName(name);
-    m.setLivePatch(name.replace('_', '-'));
-    m.setLivePatchGeneration(1L);
-    m.setKernelRelease(image.kernelRelease());
-    m.setReplaceable(replaceable);
-    m.setSource(ModuleSource.hostPath(BENCH_MODULES_UNDER_NODE_ROOT + "/" + name + ".ko",
-        GuestDaemon.sha256(dir.resolve(name + ".ko"))));
-    m.setStallTimeout("120s");
-    m.setOnStall(OnStall.Revert);
-    return m;
+    return (replaceable ? NodeModuleBuilder.replaceable(name) : NodeModuleBuilder.pinned(name)).of(name.replace('_', '-')).generation(1)
+        .kernel(image.kernelRelease())
+        .from(ModuleSource.hostPath(BENCH_MODULES_UNDER_NODE_ROOT + "/" + name + ".ko", GuestDaemon.sha256(dir.resolve(name + ".ko"))))
+        .stallTimeout("120s").onStall(OnStall.Revert).build();
   }
 
   private static void writeSpec(KernelVm vm, String file, List<NodeModule> pins, NodeModule replaceable) throws IOException {

@@ -1,7 +1,7 @@
 package dev.livepatch.e2e.rollout;
 
+import dev.livepatch.api.fixture.DaemonReport;
 import dev.livepatch.api.v1alpha1.KernelPatch;
-import dev.livepatch.api.v1alpha1.ModuleState;
 import dev.livepatch.api.v1alpha1.ModuleStatus;
 import dev.livepatch.api.v1alpha1.NodeLivePatch;
 import dev.livepatch.api.v1alpha1.NodeModule;
@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -74,7 +73,7 @@ final class NodeWatch implements AutoCloseable {
     tracked.add(livePatch);
   }
 
-  /** The most nodes seen in progress at once for a tracked LivePatch: admitted, not updated, not failed. */
+  /** The most nodes seen in progress at once for a tracked LivePatch ({@link DaemonReport#inProgress}: admitted, not updated, not failed). */
   int maxInProgress(String livePatch) {
     return maxInProgress.getOrDefault(livePatch, 0);
   }
@@ -104,30 +103,10 @@ final class NodeWatch implements AutoCloseable {
     synchronized (latest) {
       latest.put(name, nlp);
       for (String lp : tracked) {
-        int n = (int) latest.values().stream().filter(x -> inProgress(x, lp)).count();
+        int n = (int) latest.values().stream().filter(x -> DaemonReport.inProgress(x, lp)).count();
         maxInProgress.merge(lp, n, Math::max);
       }
     }
-  }
-
-  /** Admitted (the spec carries the LivePatch's entries) and neither updated nor failed, as docs/node-contract.md reads it. */
-  static boolean inProgress(NodeLivePatch nlp, String livePatch) {
-    List<String> entries = nlp.getSpec() == null ? List.of()
-        : nlp.getSpec().getModules().stream().filter(m -> livePatch.equals(m.getLivePatch())).map(NodeModule::getName).toList();
-    if (entries.isEmpty()) {
-      return false;
-    }
-    var status = nlp.getStatus();
-    if (status == null) {
-      return true;
-    }
-    Map<String, ModuleState> states = new HashMap<>();
-    status.getModules().forEach(m -> states.put(m.getName(), m.getState()));
-    if (entries.stream().anyMatch(e -> states.get(e) == ModuleState.Failed)) {
-      return false;
-    }
-    boolean current = Objects.equals(status.getObservedGeneration(), nlp.getMetadata().getGeneration());
-    return !(current && entries.stream().allMatch(e -> states.get(e) == ModuleState.Enabled));
   }
 
   /** Nodes whose history shows {@code patch} enabled and, at some later version, not enabled. */

@@ -1,5 +1,6 @@
 package dev.livepatch.e2e.rollout;
 
+import static dev.livepatch.api.fixture.PatchModuleBuilder.replaceable;
 import static dev.livepatch.e2e.rollout.Scenario.condition;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -165,11 +166,11 @@ class RolloutScenariosTest {
   void theOlderOfTwoConflictingLivePatchesKeepsTheNodes(ControlPlane cp) throws Exception {
     try (Scenario s = Scenario.start(cp, FleetSettings.defaults())) {
       List<String> nodes = s.fleet.addNodes(ControlPlane.uniqueName("conflict"), 3);
-      var first = new PatchModule("lp_shared", s.fleet.settings().kernelRelease(), true, false, s.fleet.moduleBuild("lp_shared", "a"));
+      var first = replaceable("lp_shared").kernel(s.fleet.settings().kernelRelease()).from(s.fleet.moduleBuild("lp_shared", "a")).build();
       String older = s.livePatch("older", List.of(first), spec -> { });
       s.awaitStatus(older, st -> st.getPhase() == LivePatchPhase.Complete);
       sleep(Duration.ofMillis(1100)); // creationTimestamp has second resolution
-      var second = new PatchModule("lp_shared", s.fleet.settings().kernelRelease(), true, false, s.fleet.moduleBuild("lp_shared", "b"));
+      var second = replaceable("lp_shared").kernel(s.fleet.settings().kernelRelease()).from(s.fleet.moduleBuild("lp_shared", "b")).build();
       String younger = s.livePatch("younger", List.of(second), spec -> { });
 
       LivePatchStatus conflicting = s.awaitStatus(younger, st -> Integer.valueOf(3).equals(st.getConflictingNodes()));

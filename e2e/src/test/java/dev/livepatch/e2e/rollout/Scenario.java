@@ -3,6 +3,7 @@ package dev.livepatch.e2e.rollout;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.livepatch.api.fixture.PatchModuleBuilder;
 import dev.livepatch.api.v1alpha1.LivePatch;
 import dev.livepatch.api.v1alpha1.LivePatchSpec;
 import dev.livepatch.api.v1alpha1.LivePatchStatus;
@@ -107,7 +108,8 @@ final class Scenario implements AutoCloseable {
 
   /** A module published on every node of the fleet, for its kernel. */
   PatchModule module(String name, boolean replaceable) {
-    return new PatchModule(name, fleet.settings().kernelRelease(), replaceable, false, fleet.module(name, false));
+    return (replaceable ? PatchModuleBuilder.replaceable(name) : PatchModuleBuilder.pinned(name))
+        .kernel(fleet.settings().kernelRelease()).from(fleet.module(name, false)).build();
   }
 
   /**
