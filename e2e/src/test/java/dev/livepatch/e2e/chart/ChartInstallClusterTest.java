@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.Release;
+import dev.livepatch.api.fixture.DaemonReport;
 import dev.livepatch.api.v1alpha1.LivePatch;
 import dev.livepatch.api.v1alpha1.NodeLivePatch;
 import dev.livepatch.api.v1alpha1.NodeLivePatchSpec;
@@ -318,17 +319,7 @@ class ChartInstallClusterTest {
         });
         // The node's daemon reports the module enabled, through the policy.
         daemonOn(node).resources(NodeLivePatch.class).withName(node).editStatus(n -> {
-          NodeLivePatchStatus status = new NodeLivePatchStatus();
-          status.setObservedGeneration(n.getMetadata().getGeneration());
-          status.setKernelRelease("6.1.0-56-amd64");
-          status.setModules(n.getSpec().getModules().stream().map(m -> {
-            dev.livepatch.api.v1alpha1.ModuleStatus ms = new dev.livepatch.api.v1alpha1.ModuleStatus();
-            ms.setName(m.getName());
-            ms.setLivePatch(m.getLivePatch());
-            ms.setState(dev.livepatch.api.v1alpha1.ModuleState.Enabled);
-            return ms;
-          }).toList());
-          n.setStatus(status);
+          n.setStatus(DaemonReport.on(n).kernel("6.1.0-56-amd64").status());
           return n;
         });
         await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
