@@ -21,15 +21,20 @@ class PlannerTest {
         return IntStream.range(0, n).mapToObj(i -> node("node-" + i, NodeState.PENDING).build()).toList();
     }
 
-    static RolloutPolicy policy(int maxConcurrent, String interval, int canaries, int maxFailed, boolean paused) {
+    static RolloutPolicy policy(int maxConcurrent, String interval, int canaries, int maxFailed) {
         RolloutSpec r = new RolloutSpec();
         r.setMaxConcurrent(new IntOrString(maxConcurrent));
         r.setInterval(interval);
         r.setNodeCooldown("60s");
         r.setCanaryNodes(canaries);
         r.setMaxFailedNodes(new IntOrString(maxFailed));
-        r.setPaused(paused);
         return RolloutPolicy.from(r);
+    }
+
+    /** {@code p} with spec.rollout.paused set. */
+    static RolloutPolicy paused(RolloutPolicy p) {
+        return new RolloutPolicy(p.maxConcurrent(), p.interval(), p.nodeCooldown(), p.maxFailedNodes(), p.canaryNodes(), true,
+                p.progressDeadline());
     }
 
     /** Generation 3 of a rollout, nothing admitted yet, no history. */
@@ -43,14 +48,14 @@ class PlannerTest {
 
     @Test
     void admitsUpToMaxConcurrentInNameOrderWhenTheIntervalIsZero() {
-        Plan plan = planner.plan(plain(policy(2, "0s", 0, 0, false), pending(5)));
+        Plan plan = planner.plan(plain(policy(2, "0s", 0, 0), pending(5)));
         assertThat(plan.admit()).containsExactly("node-0", "node-1");
         assertThat(plan.countsAfterAdmission().summary()).isEqualTo("0/5 updated, 2 in progress");
     }
 
     @Test
     void admitsOneNodePerIntervalAndSaysWhenToLookAgain() {
-        PlanInput in = input(policy(3, "30s", 0, 0, false), pending(3)).lastAdmission(NOW.minusSeconds(10)).build();
+        PlanInput in = input(policy(3, "30s", 0, 0), pending(3)).lastAdmission(NOW.minusSeconds(10)).build();
         Plan plan = planner.plan(in);
         assertThat(plan.admit()).isEmpty();
         assertThat(plan.nextCheck()).contains(NOW.plusSeconds(20));
@@ -73,13 +78,13 @@ class PlannerTest {
                 node("a", NodeState.PENDING).lastTransitionAt(NOW.minusSeconds(10)).build(),
                 node("b", NodeState.PENDING).notReady().build(),
                 node("c", NodeState.PENDING).build());
-        Plan plan = planner.plan(plain(policy(3, "0s", 0, 0, false), nodes));
+        Plan plan = planner.plan(plain(policy(3, "0s", 0, 0), nodes));
         assertThat(plan.admit()).containsExactly("c");
     }
 
     @Test
     void canariesFirstThenThePauseThenTheRest() {
-        RolloutPolicy p = policy(5, "0s", 2, 0, false);
+        RolloutPolicy p = policy(5, "0s", 2, 0);
         Plan first = planner.plan(plain(p, pending(4)));
         assertThat(first.canaries()).containsExactly("node-0", "node-1");
         assertThat(first.admit()).containsExactly("node-0", "node-1");
@@ -101,7 +106,7 @@ class PlannerTest {
 
     @Test
     void aNewRevisionPausesAgainAfterItsCanaries() {
-        RolloutPolicy p = policy(5, "0s", 1, 0, false);
+        RolloutPolicy p = policy(5, "0s", 1, 0);
         List<NodeView> nodes = List.of(node("node-0", NodeState.UPDATED).admittedAt(7).build(), node("node-1", NodeState.PENDING).build());
         Plan plan = planner.plan(input(p, nodes).generation(7).canaries(List.of("node-0")).canaryPausedAt(4L).build());
         assertThat(plan.hold()).isEqualTo(Hold.CANARY_PAUSE);
@@ -111,15 +116,15 @@ class PlannerTest {
     void pausesItselfWhenFailuresExceedTheBudget() {
         List<NodeView> nodes = List.of(node("a", NodeState.FAILED).admittedAt(3).reason("LoadFailed", "insmod: EINVAL").build(),
                 node("b", NodeState.PENDING).build());
-        Plan plan = planner.plan(plain(policy(3, "0s", 0, 0, false), nodes));
+        Plan plan = planner.plan(plain(policy(3, "0s", 0, 0), nodes));
         assertThat(plan.hold()).isEqualTo(Hold.TOO_MANY_FAILURES);
         assertThat(plan.failures()).extracting(NodeView::name).containsExactly("a");
-        assertThat(planner.plan(plain(policy(3, "0s", 0, 1, false), nodes)).admit()).containsExactly("b");
+        assertThat(planner.plan(plain(policy(3, "0s", 0, 1), nodes)).admit()).containsExactly("b");
     }
 
     @Test
     void pausedAdmitsNothing() {
-        assertThat(planner.plan(plain(policy(3, "0s", 0, 0, true), pending(3))).hold()).isEqualTo(Hold.PAUSED);
+        assertThat(planner.plan(plain(paused(policy(3, "0s", 0, 0)), pending(3))).hold()).isEqualTo(Hold.PAUSED);
     }
 
     @Test
@@ -127,7 +132,7 @@ class PlannerTest {
         List<TransitionSample> troubled = List.of(
                 new TransitionSample("x", NOW.minusSeconds(200), 47, TransitionOutcome.Completed, 2),
                 new TransitionSample("y", NOW.minusSeconds(100), 130, TransitionOutcome.Reverted, 0));
-        PlanInput in = input(policy(5, "10s", 0, 5, false), pending(5)).history(troubled).build();
+        PlanInput in = input(policy(5, "10s", 0, 5), pending(5)).history(troubled).build();
         Plan plan = planner.plan(in);
         assertThat(plan.pacing().concurrency()).isEqualTo(1);
         assertThat(plan.pacing().interval()).isEqualTo(Duration.ofSeconds(60));
@@ -147,7 +152,7 @@ class PlannerTest {
                 new TransitionSample("a", NOW.minusSeconds(200), 2, TransitionOutcome.Completed, 0),
                 new TransitionSample("b", NOW.minusSeconds(150), 2, TransitionOutcome.Completed, 0),
                 new TransitionSample("c", NOW.minusSeconds(100), 2, TransitionOutcome.Completed, 0));
-        Plan plan = planner.plan(input(policy(4, "0s", 0, 0, false), pending(5)).history(history).build());
+        Plan plan = planner.plan(input(policy(4, "0s", 0, 0), pending(5)).history(history).build());
         assertThat(plan.pacing().slowed()).isFalse();
         assertThat(plan.pacing().cleanTransitions()).isEqualTo(3);
         assertThat(plan.admit()).hasSize(4);
@@ -157,7 +162,7 @@ class PlannerTest {
     void aNodeStalledNowSlowsTheRolloutAndTakesASlot() {
         List<NodeView> nodes = List.of(node("a", NodeState.STALLED).admittedAt(3).reason("TransitionStalled", "blocked").build(),
                 node("b", NodeState.PENDING).build());
-        Plan plan = planner.plan(plain(policy(3, "0s", 0, 1, false), nodes));
+        Plan plan = planner.plan(plain(policy(3, "0s", 0, 1), nodes));
         assertThat(plan.pacing().reason()).startsWith("1 node(s) stalled");
         assertThat(plan.admit()).isEmpty();
     }
@@ -167,7 +172,7 @@ class PlannerTest {
         NodeView silent = node("node-0", NodeState.IN_PROGRESS).admittedAt(3).progressAt(NOW.minus(Duration.ofMinutes(10))).build();
         List<NodeView> nodes = List.of(silent, node("node-1", NodeState.PENDING).build());
 
-        Plan plan = planner.plan(plain(policy(1, "0s", 0, 1, false), nodes));
+        Plan plan = planner.plan(plain(policy(1, "0s", 0, 1), nodes));
 
         assertThat(plan.failures()).singleElement().satisfies(f -> {
             assertThat(f.name()).isEqualTo("node-0");
@@ -183,7 +188,7 @@ class PlannerTest {
         Instant since = NOW.minus(Duration.ofMinutes(9));
         NodeView slow = node("node-0", NodeState.IN_PROGRESS).admittedAt(3).progressAt(since).build();
 
-        Plan plan = planner.plan(plain(policy(1, "0s", 0, 0, false), List.of(slow, node("node-1", NodeState.PENDING).build())));
+        Plan plan = planner.plan(plain(policy(1, "0s", 0, 0), List.of(slow, node("node-1", NodeState.PENDING).build())));
 
         assertThat(plan.failures()).isEmpty();
         assertThat(plan.counts().inProgress()).isEqualTo(1);
@@ -194,7 +199,7 @@ class PlannerTest {
     void tooManyUnresponsiveNodesPauseTheRollout() {
         NodeView silent = node("node-0", NodeState.IN_PROGRESS).admittedAt(3).progressAt(NOW.minus(Duration.ofHours(1))).build();
 
-        Plan plan = planner.plan(plain(policy(2, "0s", 0, 0, false), List.of(silent, node("node-1", NodeState.PENDING).build())));
+        Plan plan = planner.plan(plain(policy(2, "0s", 0, 0), List.of(silent, node("node-1", NodeState.PENDING).build())));
 
         assertThat(plan.hold()).isEqualTo(Hold.TOO_MANY_FAILURES);
     }
@@ -204,7 +209,7 @@ class PlannerTest {
         NodeView before = node("node-0", NodeState.FAILED).admittedAt(3).reason("LoadFailed", "insmod failed").kernelIdle().build();
         NodeView after = node("node-1", NodeState.FAILED).admittedAt(5).reason("LoadFailed", "insmod failed").kernelIdle().build();
         NodeView busy = node("node-2", NodeState.FAILED).admittedAt(3).reason("LoadFailed", "insmod failed").kernelBusy().build();
-        PlanInput in = input(policy(3, "0s", 0, 3, false), List.of(before, after, busy)).generation(5).retryFailedBefore(5L).build();
+        PlanInput in = input(policy(3, "0s", 0, 3), List.of(before, after, busy)).generation(5).retryFailedBefore(5L).build();
 
         Plan plan = planner.plan(in);
 
@@ -215,7 +220,7 @@ class PlannerTest {
     @Test
     void unloadingReportsASilentNodeUnresponsiveAndStillWaitsForIt() {
         NodeView silent = node("node-0", NodeState.IN_PROGRESS).admittedAt(3).progressAt(NOW.minus(Duration.ofHours(1))).build();
-        PlanInput in = input(policy(1, "0s", 0, 0, false), List.of(silent, node("node-1", NodeState.PENDING).build())).unloading().build();
+        PlanInput in = input(policy(1, "0s", 0, 0), List.of(silent, node("node-1", NodeState.PENDING).build())).unloading().build();
 
         Plan plan = planner.plan(in);
 
