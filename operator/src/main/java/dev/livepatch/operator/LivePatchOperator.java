@@ -3,6 +3,7 @@ package dev.livepatch.operator;
 import dev.livepatch.operator.config.OperatorConfig;
 import dev.livepatch.operator.controller.LivePatchController;
 import dev.livepatch.operator.metrics.HttpEndpoints;
+import dev.livepatch.operator.metrics.JvmMeters;
 import dev.livepatch.operator.metrics.OperatorMetrics;
 import dev.livepatch.operator.nodes.NodeLivePatchJanitor;
 import dev.livepatch.operator.nodes.NodeLivePatchProvisioner;
@@ -17,6 +18,7 @@ import dev.livepatch.operator.write.Writes;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
+import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -37,15 +39,17 @@ public final class LivePatchOperator implements AutoCloseable {
     private final Operator operator;
     private final HttpEndpoints http;
     private final PrometheusMeterRegistry registry;
+    private final JvmMeters jvm;
     private final NodeSpecBatches nodeWriter;
     private final RolloutReconciler reconciler;
     private final EventRecorder events;
 
-    private LivePatchOperator(Operator operator, HttpEndpoints http, PrometheusMeterRegistry registry, NodeSpecBatches nodeWriter,
+    private LivePatchOperator(Operator operator, HttpEndpoints http, PrometheusMeterRegistry registry, JvmMeters jvm, NodeSpecBatches nodeWriter,
                               RolloutReconciler reconciler, EventRecorder events) {
         this.operator = operator;
         this.http = http;
         this.registry = registry;
+        this.jvm = jvm;
         this.nodeWriter = nodeWriter;
         this.reconciler = reconciler;
         this.events = events;
@@ -57,13 +61,16 @@ public final class LivePatchOperator implements AutoCloseable {
 
     public static LivePatchOperator start(KubernetesClient client, OperatorConfig config, Clock clock, Writes writes) {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        OperatorMetrics metrics = new OperatorMetrics(registry);
+        OperatorMetrics metrics = new OperatorMetrics(registry, clock.instant());
+        JvmMeters jvm = JvmMeters.bindTo(registry);
         Operator operator = new Operator(o -> {
             // Parsed resourceVersions let the cache of what this operator just wrote win over an older informer copy
             // whatever the order the write's response and its watch event arrive in: without it, a reconcile could
             // read a node spec from before its own last write and write it again (a 409 and a retry).
             o.withKubernetesClient(client).withCloseClientOnStop(false).withUseSSAToPatchPrimaryResource(writes.josdkServerSideApply())
                     .withParseResourceVersions(true);
+            // JOSDK's meters without per-resource series: one set per controller, whatever the number of LivePatches.
+            o.withMetrics(MicrometerMetrics.withoutPerResourceMetrics(registry));
             if (config.leaderElection()) {
                 o.withLeaderElectionConfiguration(LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(config.leaseName())
                         .withLeaseNamespace(config.leaseNamespace()).withIdentity(config.identity())
@@ -88,7 +95,7 @@ public final class LivePatchOperator implements AutoCloseable {
         }
         operator.start();
         LOG.info("started livepatch-operator leaderElection={} identity={} httpPort={}", config.leaderElection(), config.identity(), http == null ? "off" : http.port());
-        return new LivePatchOperator(operator, http, registry, nodeWriter, reconciler, events);
+        return new LivePatchOperator(operator, http, registry, jvm, nodeWriter, reconciler, events);
     }
 
     /** The HTTP port of /metrics and the probes, or -1 when disabled. */
@@ -108,6 +115,7 @@ public final class LivePatchOperator implements AutoCloseable {
         if (http != null) {
             http.close();
         }
+        jvm.close();
     }
 
     @Override

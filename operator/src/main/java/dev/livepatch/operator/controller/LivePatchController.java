@@ -120,11 +120,14 @@ public final class LivePatchController implements Reconciler<LivePatch>, Cleaner
      * The fleet from the caches. NodeLivePatches go through {@code get}, which prefers what this
      * operator just wrote ({@link #written}) over an older informer copy; {@code list} reads the
      * informer alone, and a reconcile right after a batch of admissions would admit the nodes whose
-     * watch events lag again (a 409 each).
+     * watch events lag again (a 409 each). The transitions the nodes report are counted here, where
+     * every reconcile reads them.
      */
     private Fleet fleet(Context<LivePatch> context) {
-        return Fleet.of(nodes.list(), nodeLivePatches.list().map(n -> nodeLivePatches.get(ResourceID.fromResource(n)).orElse(n)),
+        Fleet fleet = Fleet.of(nodes.list(), nodeLivePatches.list().map(n -> nodeLivePatches.get(ResourceID.fromResource(n)).orElse(n)),
                 context.getPrimaryCache().list());
+        metrics.observed(fleet.nodeLivePatches().values());
+        return fleet;
     }
 
     private void written(NodeLivePatch before, NodeLivePatch after) {

@@ -1,5 +1,6 @@
 package dev.livepatch.operator.metrics;
 
+import dev.livepatch.api.v1alpha1.NodeLivePatch;
 import dev.livepatch.operator.rollout.Counts;
 import dev.livepatch.operator.rollout.NodeState;
 import io.micrometer.core.instrument.Counter;
@@ -7,23 +8,32 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The operator's Prometheus metrics: {@code livepatch_nodes{livepatch,state}} (nodes by state per
- * LivePatch), {@code livepatch_admissions_total{livepatch}}, {@code livepatch_pauses_total{livepatch,reason}}
- * and {@code livepatch_reconcile_seconds}.
+ * The operator's own Prometheus metrics: {@code livepatch_nodes{livepatch,state}} (nodes by state per
+ * LivePatch), {@code livepatch_admissions_total{livepatch}}, {@code livepatch_pauses_total{livepatch,reason}},
+ * {@code livepatch_reconcile_seconds} (a histogram) and the transitions the daemons report
+ * ({@link ReportedTransitions}). JOSDK's and the JVM's meters share the registry (docs/design.md §6.5).
  */
 public final class OperatorMetrics {
+    private static final Duration[] RECONCILE_BUCKETS = Buckets.seconds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30);
+
     private final MeterRegistry registry;
     private final Map<String, Counts> counts = new ConcurrentHashMap<>();
     private final Timer reconcile;
+    private final ReportedTransitions reported;
 
-    public OperatorMetrics(MeterRegistry registry) {
+    /** @param countFrom transitions the daemons report finished before this instant are not counted */
+    public OperatorMetrics(MeterRegistry registry, Instant countFrom) {
         this.registry = registry;
-        this.reconcile = Timer.builder("livepatch_reconcile").description("Time to reconcile one LivePatch").register(registry);
+        this.reconcile = Timer.builder("livepatch_reconcile").description("Time to reconcile one LivePatch")
+                .serviceLevelObjectives(RECONCILE_BUCKETS).register(registry);
+        this.reported = new ReportedTransitions(registry, countFrom);
     }
 
     public MeterRegistry registry() {
@@ -58,5 +68,10 @@ public final class OperatorMetrics {
 
     public void reconciled(Duration took) {
         reconcile.record(took);
+    }
+
+    /** The fleet's NodeLivePatches as one reconcile read them: their reported transitions and stalls, each counted once. */
+    public void observed(Collection<NodeLivePatch> nodeLivePatches) {
+        reported.observe(nodeLivePatches);
     }
 }

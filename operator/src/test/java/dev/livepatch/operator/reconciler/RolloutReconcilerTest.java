@@ -36,7 +36,7 @@ class RolloutReconcilerTest {
     private final ManualClock clock = new ManualClock(Instant.parse("2026-05-01T12:00:00Z"));
     private final RolloutReconciler reconciler = new RolloutReconciler(new Observer(),
             new RolloutPlanner(new Planner(PacingPolicy.defaults()), Duration.ofSeconds(60)), batches, new StatusWriter(cluster), cluster,
-            new OperatorMetrics(new SimpleMeterRegistry()), clock);
+            new OperatorMetrics(new SimpleMeterRegistry(), java.time.Instant.EPOCH), clock);
 
     @AfterEach
     void close() {
