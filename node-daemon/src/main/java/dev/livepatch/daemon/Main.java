@@ -9,6 +9,7 @@ import dev.livepatch.daemon.converge.Converger;
 import dev.livepatch.daemon.kernel.KernelLog;
 import dev.livepatch.daemon.kernel.KmsgReader;
 import dev.livepatch.daemon.metrics.DaemonMetrics;
+import dev.livepatch.daemon.metrics.ProcessMeters;
 import dev.livepatch.daemon.agent.HealthServer;
 import dev.livepatch.daemon.agent.NodeAgent;
 import dev.livepatch.daemon.agent.OwnNodeLivePatch;
@@ -19,7 +20,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -140,7 +140,7 @@ public final class Main {
             System.err.println("NODE_NAME is not set (give it from the downward API: spec.nodeName)");
             return 2;
         }
-        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        PrometheusMeterRegistry registry = ProcessMeters.prometheusRegistry();
         DaemonMetrics metrics = new DaemonMetrics(registry);
         // Fabric8 retries a 429/5xx ten times with a doubling backoff by default (~19 s per ConfigMap read): the
         // daemon backs off across slices itself, so one read must not hold its worker that long.

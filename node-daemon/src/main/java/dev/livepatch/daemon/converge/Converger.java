@@ -147,6 +147,7 @@ public final class Converger {
                 boolean stalledNow = d.stalled() && records.inFlight != null && !records.inFlight.stalled;
                 if (d.stalled() && records.inFlight != null) records.inFlight.stalled = true;
                 Transition transition = blocking.view(records, k, d.stalled(), now);
+                if (transition != null) metrics.inFlight(transition.getBlockingTasks().size());
                 if (stalledNow) stalled(records.inFlight, transition);
                 if (d.stalled() && transition != null && !transition.getBlockingTasks().isEmpty()) {
                     records.inFlight.blockingTasks = BlockingTasks.describe(transition.getBlockingTasks());

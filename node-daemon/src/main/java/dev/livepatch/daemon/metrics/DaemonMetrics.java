@@ -10,11 +10,20 @@ import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** The daemon's Prometheus metrics: transitions by outcome, their seconds, stalls, RCU warnings, patches loaded. */
+/**
+ * The daemon's Prometheus metrics: {@code livepatch_transition_seconds{direction,outcome}} (a
+ * histogram: finished transitions by outcome), {@code livepatch_transition_stalls_total},
+ * {@code livepatch_transition_blocking_tasks}, {@code livepatch_rcu_stall_warnings_total} and
+ * {@code livepatch_patches_loaded{managed}} (docs/design.md §6.5).
+ */
 public final class DaemonMetrics {
+    /** The operator's {@code livepatch_reported_transition_seconds} has the same buckets. */
+    private static final Duration[] TRANSITION_BUCKETS = seconds(0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800);
+
     private final MeterRegistry registry;
     private final AtomicInteger managedPatches = new AtomicInteger();
     private final AtomicInteger unmanagedPatches = new AtomicInteger();
+    private final AtomicInteger blockingTasks = new AtomicInteger();
     private final Counter stalls;
     private final Counter rcuWarnings;
 
@@ -24,6 +33,9 @@ public final class DaemonMetrics {
                 .description("Patches in /sys/kernel/livepatch").register(registry);
         Gauge.builder("livepatch_patches_loaded", unmanagedPatches, AtomicInteger::get).tag("managed", "false")
                 .description("Patches in /sys/kernel/livepatch").register(registry);
+        Gauge.builder("livepatch_transition_blocking_tasks", blockingTasks, AtomicInteger::get)
+                .description("Tasks the last kernel transition waited for, as last read (up to 10; read once it stalled, 0 when it started)")
+                .register(registry);
         stalls = Counter.builder("livepatch_transition_stalls").description("Transitions that outlasted stallTimeout").register(registry);
         rcuWarnings = Counter.builder("livepatch_rcu_stall_warnings").description("rcu_tasks_wait_gp warnings seen during transitions").register(registry);
     }
@@ -31,17 +43,25 @@ public final class DaemonMetrics {
     public MeterRegistry registry() { return registry; }
 
     public void transition(TransitionDirection direction, TransitionOutcome outcome, Duration took, int rcu) {
-        Counter.builder("livepatch_transitions").tag("direction", direction.name()).tag("outcome", outcome.name())
-                .description("Finished kernel transitions by outcome").register(registry).increment();
-        Timer.builder("livepatch_transition_seconds").tag("direction", direction.name())
-                .description("Kernel transition durations").register(registry).record(took);
+        Timer.builder("livepatch_transition").tag("direction", direction.name()).tag("outcome", outcome.name())
+                .description("Finished kernel transitions by outcome").serviceLevelObjectives(TRANSITION_BUCKETS)
+                .register(registry).record(took);
         rcuWarnings.increment(rcu);
     }
 
     public void stalled() { stalls.increment(); }
 
+    /** The transition in flight as last looked at: the tasks it waits for (none until it stalled). */
+    public void inFlight(int blocking) { blockingTasks.set(blocking); }
+
     public void patchesLoaded(int managed, int unmanaged) {
         managedPatches.set(managed);
         unmanagedPatches.set(unmanaged);
+    }
+
+    private static Duration[] seconds(double... bounds) {
+        Duration[] out = new Duration[bounds.length];
+        for (int i = 0; i < bounds.length; i++) out[i] = Duration.ofNanos(Math.round(bounds[i] * 1e9));
+        return out;
     }
 }

@@ -33,11 +33,13 @@ class HealthServerTest {
             ready.set(true);
             assertThat(get(http, base + "/readyz").statusCode()).isEqualTo(200);
             String text = get(http, base + "/metrics").body();
-            assertThat(text).contains("livepatch_transitions_total{direction=\"Patching\",outcome=\"CompletedAfterStall\"} 1.0")
+            assertThat(text).contains("# TYPE livepatch_transition_seconds histogram")
+                    .contains("livepatch_transition_seconds_bucket{direction=\"Patching\",outcome=\"CompletedAfterStall\",le=\"30.0\"} 0")
+                    .contains("livepatch_transition_seconds_bucket{direction=\"Patching\",outcome=\"CompletedAfterStall\",le=\"60.0\"} 1")
+                    .contains("livepatch_transition_seconds_count{direction=\"Patching\",outcome=\"CompletedAfterStall\"} 1")
                     .contains("livepatch_transition_stalls_total 1.0")
                     .contains("livepatch_rcu_stall_warnings_total 3.0")
-                    .contains("livepatch_patches_loaded{managed=\"true\"} 2.0")
-                    .contains("livepatch_transition_seconds_count{direction=\"Patching\"} 1");
+                    .contains("livepatch_patches_loaded{managed=\"true\"} 2.0");
         }
     }
 

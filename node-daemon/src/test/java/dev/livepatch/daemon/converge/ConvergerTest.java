@@ -227,6 +227,8 @@ class ConvergerTest {
         node.converger().converge(spec(a), 1);
         assertThat(node.kernel().transitionsStarted()).isEqualTo(started);
         assertThat(registry.get("livepatch_transition_stalls").counter().count()).isEqualTo(1.0);
+        assertThat(registry.get("livepatch_transition").tag("outcome", "Reverted").timer().count()).isEqualTo(1);
+        assertThat(registry.get("livepatch_transition_blocking_tasks").gauge().value()).as("the last transition's, kept after it").isEqualTo(1.0);
         assertThat(node.kernel().forceWrites()).isZero();
     }
 
