@@ -17,7 +17,7 @@ import dev.livepatch.daemon.agent.HealthServer;
 import dev.livepatch.daemon.metrics.DaemonMetrics;
 import dev.livepatch.daemon.metrics.ProcessMeters;
 import dev.livepatch.e2e.cluster.ClusterTest;
-import dev.livepatch.e2e.cluster.ControlPlane;
+import dev.livepatch.fixtures.controlplane.ControlPlane;
 import dev.livepatch.operator.LivePatchOperator;
 import dev.livepatch.operator.config.OperatorConfig;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
