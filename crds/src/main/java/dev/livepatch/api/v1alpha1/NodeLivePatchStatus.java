@@ -31,6 +31,9 @@ public class NodeLivePatchStatus {
     @Size(max = 256)
     @JsonPropertyDescription("Retired, replaced or reverted modules still loaded, waiting out the rmmod grace period (the daemon's UNLOAD_GRACE).")
     private List<PendingUnload> pendingUnloads = new ArrayList<>();
+    @Size(max = 256)
+    @JsonPropertyDescription("Functions patched by more than one enabled patch, read from each patch's /sys/kernel/livepatch/<patch>/<object>/<function>,<sympos>.")
+    private List<FunctionOverlap> functionOverlaps = new ArrayList<>();
     @JsonPropertyDescription("Ready (kernel matches spec), Progressing, Stalled, Degraded.")
     private List<Condition> conditions = new ArrayList<>();
 
@@ -52,6 +55,8 @@ public class NodeLivePatchStatus {
     public void setLastTransitions(List<TransitionRecord> lastTransitions) { this.lastTransitions = lastTransitions; }
     public List<PendingUnload> getPendingUnloads() { return pendingUnloads; }
     public void setPendingUnloads(List<PendingUnload> pendingUnloads) { this.pendingUnloads = pendingUnloads; }
+    public List<FunctionOverlap> getFunctionOverlaps() { return functionOverlaps; }
+    public void setFunctionOverlaps(List<FunctionOverlap> functionOverlaps) { this.functionOverlaps = functionOverlaps; }
     public List<Condition> getConditions() { return conditions; }
     public void setConditions(List<Condition> conditions) { this.conditions = conditions; }
 }

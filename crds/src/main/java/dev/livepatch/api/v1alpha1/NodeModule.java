@@ -6,6 +6,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
+import java.util.List;
 import java.util.Objects;
 
 /** One desired module on one node, with the LivePatch it came from and that LivePatch's stall policy. */
@@ -32,6 +33,8 @@ public class NodeModule {
     @Pattern(RolloutSpec.DURATION_PATTERN)
     private String stallTimeout = "120s";
     private OnStall onStall = OnStall.Revert;
+    @JsonPropertyDescription("The LivePatch module's allowFunctionOverlap: functions it may patch although a pinned patch patches them too.")
+    private List<String> allowFunctionOverlap;
 
     public NodeModule() {}
 
@@ -47,6 +50,7 @@ public class NodeModule {
         m.source = module.getSource();
         m.stallTimeout = rollout.getStallTimeout();
         m.onStall = rollout.getOnStall();
+        m.allowFunctionOverlap = module.getAllowFunctionOverlap() == null ? null : List.copyOf(module.getAllowFunctionOverlap());
         return m;
     }
 
@@ -68,6 +72,11 @@ public class NodeModule {
     public void setStallTimeout(String stallTimeout) { this.stallTimeout = stallTimeout; }
     public OnStall getOnStall() { return onStall; }
     public void setOnStall(OnStall onStall) { this.onStall = onStall; }
+    public List<String> getAllowFunctionOverlap() { return allowFunctionOverlap; }
+    public void setAllowFunctionOverlap(List<String> allowFunctionOverlap) { this.allowFunctionOverlap = allowFunctionOverlap; }
+
+    /** Whether the module may override a pinned patch's version of {@code function} (a name as the kernel shows it). */
+    public boolean allowsOverlap(String function) { return allowFunctionOverlap != null && allowFunctionOverlap.contains(function); }
 
     @JsonIgnore
     public boolean isPinned() { return !Boolean.TRUE.equals(replaceable); }
@@ -79,11 +88,13 @@ public class NodeModule {
         return o instanceof NodeModule m && Objects.equals(name, m.name) && Objects.equals(livePatch, m.livePatch)
                 && Objects.equals(livePatchGeneration, m.livePatchGeneration) && Objects.equals(kernelRelease, m.kernelRelease)
                 && Objects.equals(replaceable, m.replaceable) && Objects.equals(atomicReplace, m.atomicReplace)
-                && Objects.equals(source, m.source) && Objects.equals(stallTimeout, m.stallTimeout) && onStall == m.onStall;
+                && Objects.equals(source, m.source) && Objects.equals(stallTimeout, m.stallTimeout) && onStall == m.onStall
+                && Objects.equals(allowFunctionOverlap, m.allowFunctionOverlap);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(name, livePatch, livePatchGeneration, kernelRelease, replaceable, atomicReplace, source, stallTimeout, onStall);
+        return Objects.hash(name, livePatch, livePatchGeneration, kernelRelease, replaceable, atomicReplace, source, stallTimeout, onStall,
+                allowFunctionOverlap);
     }
 }

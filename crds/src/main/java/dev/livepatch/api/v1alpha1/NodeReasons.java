@@ -29,6 +29,11 @@ public final class NodeReasons {
     public static final String NAME_MISMATCH = "NameMismatch";
     /** The kernel shows the module built with atomic replace while the spec declares it without; its transition was reversed. */
     public static final String ATOMIC_REPLACE_UNDECLARED = "AtomicReplaceUndeclared";
+    /**
+     * A replaceable module patches a function a pinned patch below it also patches: the top of the
+     * kernel's function stack wins, so the pinned fix would be overridden while it stays loaded.
+     */
+    public static final String FUNCTION_OVERLAP = "FunctionOverlap";
     /** A transient failure (fetch timeout, API server busy, kernel busy); retried with backoff. */
     public static final String RETRYING = "Retrying";
     /** Something in the kernel is in the way of the module (a loaded module without its patch, an unreadable attribute). */

@@ -102,6 +102,12 @@ class CrdSchemaClusterTest {
     }
 
     @Test
+    void acceptsAnAllowedFunctionOverlapOnAReplaceableModule() {
+        GenericKubernetesResource created = create(valid(s -> module(s, 1).put("allowFunctionOverlap", List.of("cmdline_proc_show", "do_exit.isra.0"))));
+        assertThat(map(list(spec(created).get("modules")).get(1))).containsEntry("allowFunctionOverlap", List.of("cmdline_proc_show", "do_exit.isra.0"));
+    }
+
+    @Test
     void acceptsPercentagesAndGoDurations() {
         GenericKubernetesResource created = create(valid(s -> {
             Map<String, Object> rollout = map(s.computeIfAbsent("rollout", k -> new java.util.HashMap<>()));
@@ -132,6 +138,10 @@ class CrdSchemaClusterTest {
                 bad("duplicate module name", s -> module(s, 1).put("name", "lp_do_exit_fix"), "module names must be unique per kernelRelease"),
                 bad("two atomicReplace modules", s -> { module(s, 1).put("atomicReplace", true); addModule(s, "lp_other", true, true); }, "an atomicReplace module supersedes every replaceable module"),
                 bad("atomicReplace beside a replaceable", s -> { module(s, 1).put("atomicReplace", true); addModule(s, "lp_other", true, false); }, "an atomicReplace module supersedes every replaceable module"),
+                bad("allowFunctionOverlap on a pinned module", s -> module(s, 0).put("allowFunctionOverlap", List.of("cmdline_proc_show")),
+                        "allowFunctionOverlap is for replaceable modules"),
+                bad("allowFunctionOverlap not a function name", s -> module(s, 1).put("allowFunctionOverlap", List.of("vmlinux/cmdline_proc_show,1")),
+                        "should match '^[A-Za-z_][A-Za-z0-9_.]{0,127}$'"),
                 bad("maxConcurrent 0", s -> rollout(s).put("maxConcurrent", 0), "maxConcurrent must be an integer >= 1 or a percentage from 1% to 100%"),
                 bad("maxConcurrent 150%", s -> rollout(s).put("maxConcurrent", "150%"), "maxConcurrent must be an integer >= 1 or a percentage from 1% to 100%"),
                 bad("maxFailedNodes not a number", s -> rollout(s).put("maxFailedNodes", "two"), "maxFailedNodes must be an integer >= 0 or a percentage"),
