@@ -131,6 +131,7 @@ final class Actor {
     private String revert(Action.Revert v, HostState r) throws StateFileException {
         HostState.InFlight f = r.inFlight;
         f.revertReason = v.reason();
+        f.revertMessage = v.message();
         stateStore.save(r);
         log.atWarn().addKeyValue("patch", v.patch()).addKeyValue("reason", v.reason()).log("reversing the transition in flight");
         try {

@@ -131,18 +131,20 @@ public final class Converger {
             } catch (KernelException e) {
                 return degraded(spec, generation, "failed to read the kernel: " + e.getMessage() + "; nothing changed, the records kept", records);
             }
+            // Drained before the reconcile: warnings logged since the last look belong to the transition then in flight,
+            // also when the kernel finished it meanwhile (the reconcile closes it with its count).
+            int rcu = (int) kernelLog.drain().stream().filter(e -> e.kind() == KmsgEvent.Kind.RCU_TASKS_STALL).count();
+            if (records.inFlight != null) records.inFlight.rcuWarnings += rcu;
             RecordKeeper.Result r = RecordKeeper.reconcile(records, k, desired, new RecordKeeper.Context(now, incarnation, settings.unloadGrace(), settings.retireRetry()));
             records = r.state();
             if (r.rebooted()) log.atInfo().addKeyValue("bootId", k.bootId()).log("node rebooted: re-applying the spec from the module cache");
             r.finished().forEach(this::finished);
-            int rcu = (int) kernelLog.drain().stream().filter(e -> e.kind() == KmsgEvent.Kind.RCU_TASKS_STALL).count();
-            if (records.inFlight != null) records.inFlight.rcuWarnings += rcu;
             ModuleFiles.Available available = files.ensure(desired, records, k, now);
             Map<String, ModuleImage> images = available.images();
             List<String> adopted = RecordKeeper.adopt(records, k, desired, available.buildIds());
             if (!adopted.isEmpty()) log.atInfo().addKeyValue("patches", adopted).log("adopted loaded patches whose build id is the spec's");
             try {
-                NodePlanner.Decision d = NodePlanner.decide(new NodePlanner.NodeView(k, records, desired, images.keySet(), now, settings.poll()));
+                NodePlanner.Decision d = NodePlanner.decide(new NodePlanner.NodeView(k, records, desired, images.keySet(), now, settings.poll(), available.built()));
                 recordRefusals(d.plan(), desired, records, now);
                 boolean stalledNow = d.stalled() && records.inFlight != null && !records.inFlight.stalled;
                 if (d.stalled() && records.inFlight != null) records.inFlight.stalled = true;

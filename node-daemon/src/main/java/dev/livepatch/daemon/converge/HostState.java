@@ -47,6 +47,8 @@ public class HostState {
         public long seq;
         public String stallTimeout;
         public OnStall onStall;
+        /** Taken over from the kernel after the records were lost: its {@link #seq} is a guess where the kernel has no stack_order. */
+        public boolean adopted;
     }
 
     @JsonIgnoreProperties(ignoreUnknown = true)
@@ -102,6 +104,8 @@ public class HostState {
         public boolean stalled;
         /** Why it is being reversed (a NodeReasons value), written before the reversing write. */
         public String revertReason;
+        /** The failure's words for a reversal whose reason does not say them alone (an overlap: which function, which patches). */
+        public String revertMessage;
         public int rcuWarnings;
         /** The key of the spec entry it was started for (a load): a failure it ends in belongs to that spec, not to a newer one. */
         public String specKey;

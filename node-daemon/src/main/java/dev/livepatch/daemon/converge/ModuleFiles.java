@@ -3,10 +3,12 @@ package dev.livepatch.daemon.converge;
 import dev.livepatch.api.v1alpha1.NodeModule;
 import dev.livepatch.daemon.kernel.KernelSnapshot;
 import dev.livepatch.daemon.kernel.ModuleImage;
+import dev.livepatch.daemon.module.KlpElf;
 import dev.livepatch.daemon.module.ModInfo;
 import dev.livepatch.daemon.module.ModuleException;
 import dev.livepatch.daemon.module.ModuleStore;
 import dev.livepatch.daemon.plan.DesiredSet;
+import dev.livepatch.daemon.plan.PlanInput;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,13 +38,15 @@ final class ModuleFiles {
      * @param images   verified images of the desired modules that may be loaded now, by name; the caller closes them
      * @param buildIds build ids of the verified files of desired modules the kernel shows loaded without a record of
      *                 the daemon's (records lost): the facts adoption decides from
+     * @param built    what the images' files say they patch, where their klp_patch could be read (docs/design.md §5 rule 10)
      */
-    record Available(Map<String, ModuleImage> images, Map<String, String> buildIds) {}
+    record Available(Map<String, ModuleImage> images, Map<String, String> buildIds, Map<String, PlanInput.Built> built) {}
 
     /** Fetches and verifies what the desired set may need now. Failures go into {@code records}. */
     Available ensure(DesiredSet desired, HostState records, KernelSnapshot kernel, Instant now) {
         Map<String, ModuleImage> images = new HashMap<>();
         Map<String, String> buildIds = new HashMap<>();
+        Map<String, PlanInput.Built> built = new HashMap<>();
         for (NodeModule m : desired.modules()) {
             String name = m.getName();
             boolean adoptable = kernel.patch(name).isPresent() && !records.managed.containsKey(name) && kernel.buildIds().containsKey(name);
@@ -57,6 +61,7 @@ final class ModuleFiles {
                     }
                 } else {
                     images.put(name, image);
+                    KlpElf.read(image.bytes()).ifPresent(p -> built.put(name, new PlanInput.Built(p.replace(), p.functions())));
                 }
                 records.failures.remove(name);
             } catch (ModuleException e) {
@@ -72,7 +77,7 @@ final class ModuleFiles {
                         .addKeyValue("attempt", attempts).addKeyValue("error", e.getMessage()).log("module not available");
             }
         }
-        return new Available(images, buildIds);
+        return new Available(images, buildIds, built);
     }
 
     /** Drops cached files nothing names any more: not the spec, not a record. */

@@ -116,7 +116,7 @@ public final class RecordKeeper {
         if (patching) {
             String reason = f.revertReason == null ? NodeReasons.STALL_REVERTED : f.revertReason;
             desired.entry(f.patch).ifPresent(m -> s.failures.put(f.patch, new HostState.Failure(f.specKey != null ? f.specKey : DesiredSet.key(m),
-                    reason, revertMessage(reason, m, f.blockingTasks), c.now().toString())));
+                    reason, f.revertMessage != null ? f.revertMessage : revertMessage(reason, m, f.blockingTasks), c.now().toString())));
         } else {
             s.retireRetryAfter.put(f.patch, c.now().plus(c.retireRetry()).toString());
         }
@@ -156,6 +156,7 @@ public final class RecordKeeper {
             rec.atomicReplace = m.isAtomicReplace();
             rec.livePatch = m.getLivePatch();
             rec.seq = s.nextSeq++; // its real place in the load order is unknown: taken as the newest
+            rec.adopted = true;
             rec.stallTimeout = m.getStallTimeout();
             rec.onStall = m.getOnStall();
             s.managed.put(name, rec);

@@ -12,6 +12,7 @@ import dev.livepatch.api.v1alpha1.PendingUnload;
 import dev.livepatch.api.v1alpha1.Transition;
 import dev.livepatch.daemon.kernel.KernelSnapshot;
 import dev.livepatch.daemon.kernel.PatchState;
+import dev.livepatch.daemon.plan.FunctionOverlaps;
 import dev.livepatch.daemon.plan.NodePlanner;
 import dev.livepatch.daemon.plan.Plan;
 import io.fabric8.kubernetes.api.model.Condition;
@@ -58,6 +59,7 @@ final class StatusAssembler {
         s.setBootId(in.bootId());
         s.setCapabilities(in.capabilities());
         s.setPatches(patches(in));
+        s.setFunctionOverlaps(functionOverlaps(in));
         s.setModules(modules(in));
         s.setTransition(copy(in.transition()));
         s.setLastTransitions(new ArrayList<>(in.state().lastTransitions));
@@ -82,7 +84,7 @@ final class StatusAssembler {
     private static List<KernelPatch> patches(Inputs in) {
         List<KernelPatch> out = new ArrayList<>();
         List<PatchState> ordered = NodePlanner.stack(in.patches(), in.state());
-        boolean kernelOrder = ordered.stream().allMatch(p -> p.stackOrder() != null);
+        boolean kernelOrder = NodePlanner.kernelOrdered(ordered);
         for (PatchState p : ordered) {
             if (out.size() >= MAX_LIST) break;
             HostState.Managed m = in.state().managed.get(p.name());
@@ -98,6 +100,15 @@ final class StatusAssembler {
             out.add(k);
         }
         return out;
+    }
+
+    /** docs/design.md §5 rule 10, as the kernel shows it now: every function more than one enabled patch patches. */
+    private static List<dev.livepatch.api.v1alpha1.FunctionOverlap> functionOverlaps(Inputs in) {
+        List<FunctionOverlaps.Layer> layers = NodePlanner.stack(in.patches(), in.state()).stream().filter(PatchState::enabled)
+                .map(p -> new FunctionOverlaps.Layer(p.name(), Optional.ofNullable(in.state().managed.get(p.name())).map(m -> !m.replaceable).orElse(false),
+                        p.functions())).toList();
+        List<dev.livepatch.api.v1alpha1.FunctionOverlap> all = FunctionOverlaps.of(layers);
+        return all.subList(0, Math.min(MAX_LIST, all.size()));
     }
 
     private static List<ModuleStatus> modules(Inputs in) {

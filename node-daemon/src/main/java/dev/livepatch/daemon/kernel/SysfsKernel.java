@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -78,13 +79,14 @@ public final class SysfsKernel implements Kernel {
         for (Path dir : listPatchDirs()) {
             Optional<String> enabled = read(dir.resolve("enabled"));
             Optional<String> transition = read(dir.resolve("transition"));
-            if (enabled.isEmpty() || transition.isEmpty()) {
+            Optional<Set<PatchedFunction>> functions = FunctionDirs.read(dir);
+            if (enabled.isEmpty() || transition.isEmpty() || functions.isEmpty()) {
                 continue; // vanished while we read it
             }
             out.add(new PatchState(dir.getFileName().toString(), parseBool(enabled.get()), parseBool(transition.get()),
                     read(dir.resolve("replace")).map(SysfsKernel::parseBool).orElse(null),
                     read(dir.resolve("stack_order")).map(Integer::valueOf).orElse(null),
-                    read(dir.resolve("replaceable")).map(SysfsKernel::parseBool).orElse(null)));
+                    read(dir.resolve("replaceable")).map(SysfsKernel::parseBool).orElse(null), functions.get()));
         }
         out.sort(Comparator.comparing((PatchState p) -> p.stackOrder() == null ? Integer.MAX_VALUE : p.stackOrder())
                 .thenComparing(PatchState::name));
@@ -221,7 +223,7 @@ public final class SysfsKernel implements Kernel {
         return read(file).orElseThrow(() -> new KernelException(Errno.ENOENT, "failed to read " + file + ": no such file"));
     }
 
-    private static KernelException failed(String verb, Path file, IOException e) {
+    static KernelException failed(String verb, Path file, IOException e) {
         Errno errno = Errno.of(e);
         String cause = e instanceof java.nio.file.FileSystemException f && f.getReason() != null ? f.getReason() : String.valueOf(e.getMessage());
         return new KernelException(errno, "failed to " + verb + " " + file + ": " + cause + " (" + errno + "); nothing changed", e);

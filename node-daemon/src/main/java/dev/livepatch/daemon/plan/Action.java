@@ -13,8 +13,13 @@ public sealed interface Action {
     /** Write 0 to {@code enabled}: the patch's unpatching transition starts. */
     record Disable(String patch) implements Action {}
 
-    /** Write the opposite value to {@code enabled} of the patch in transition: the kernel reverses it. {@code reason}: a NodeReasons value. */
-    record Revert(String patch, String reason) implements Action {}
+    /**
+     * Write the opposite value to {@code enabled} of the patch in transition: the kernel reverses it.
+     * {@code reason}: a NodeReasons value; {@code message}: the failure's words where the reason alone does not say them (else null).
+     */
+    record Revert(String patch, String reason, String message) implements Action {
+        public Revert(String patch, String reason) { this(patch, reason, null); }
+    }
 
     /** rmmod a module whose patch is gone, its grace period over. */
     record Unload(String module) implements Action {}

@@ -11,7 +11,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * The hybrid-mode planner (rules 1-4 below): a pure function from the kernel as read, the
+ * The hybrid-mode planner (rules 1-4 below; rules 9 and 10 of docs/design.md §5 in {@link LoadChecks}): a pure function from the kernel as read, the
  * desired set D and the daemon's records to the ordered steps that converge the kernel, or a
  * refusal per module with its reason.
  *
@@ -45,10 +45,6 @@ import java.util.stream.Collectors;
 public final class HybridPlanner {
     private HybridPlanner() {}
 
-    /** A patch of the model stack: its hybrid attribute value (null: kernel lacks it) and whether the daemon manages it. */
-    private record Entry(String name, Boolean attr, Managed managed) {
-        boolean sweptByAtomicReplace(boolean hybrid) { return !hybrid || !Boolean.FALSE.equals(attr); }
-    }
 
     public static Plan plan(PlanInput in) {
         List<Step> steps = new ArrayList<>();
@@ -56,16 +52,17 @@ public final class HybridPlanner {
         Set<String> desiredNames = in.desired().stream().map(Desired::name).collect(Collectors.toSet());
 
         // The model stack, bottom first: enabled patches only (a disabled one is on its way out).
-        List<Entry> stack = new ArrayList<>();
+        List<StackEntry> stack = new ArrayList<>();
         for (PlanInput.Patch p : in.patches()) {
-            if (p.enabled()) stack.add(new Entry(p.name(), p.replaceableAttr(), in.managed().get(p.name())));
+            if (p.enabled()) stack.add(new StackEntry(p.name(), p.replaceableAttr(), in.managed().get(p.name()), p.functions()));
         }
 
         Set<String> refusedAtomic = checkAtomicRule(in.desired(), refusals);
+        LoadChecks.checkLoaded(in, stack, desiredNames, steps, refusals);
 
         for (Desired d : in.desired()) {
             if (d.blocked() || refusedAtomic.contains(d.name())) continue;
-            Entry loaded = find(stack, d.name());
+            StackEntry loaded = find(stack, d.name());
             if (loaded != null) {
                 if (loaded.managed() == null) {
                     refusals.add(new Plan.Refusal(d.name(), NodeReasons.INVALID_DESIRED_SET, "failed to load module " + d.name()
@@ -89,10 +86,11 @@ public final class HybridPlanner {
                                 + "record of it, so it is left alone; unload it (rmmod " + d.name() + ") and the daemon loads the module", false));
                 continue;
             }
+            if (!LoadChecks.checkBuilt(d, stack, desiredNames, refusals)) continue;
             if (d.atomicReplace()) {
                 if (!planAtomicLoad(in, d, stack, desiredNames, steps, refusals)) continue;
             } else {
-                stack.add(new Entry(d.name(), in.hybridAttr() ? Boolean.TRUE : null, managedOf(d)));
+                stack.add(new StackEntry(d.name(), in.hybridAttr() ? Boolean.TRUE : null, managedOf(d), LoadChecks.functionsOf(d)));
             }
             steps.add(new Step.Load(d));
         }
@@ -103,7 +101,7 @@ public final class HybridPlanner {
         List<Desired> missing = in.desired().stream().filter(d -> !enabledAsDesired(stack, d)).toList();
         List<Plan.Refusal> held = new ArrayList<>();
         for (int i = stack.size() - 1; i >= 0; i--) {
-            Entry e = stack.get(i);
+            StackEntry e = stack.get(i);
             if (e.managed() == null || desiredNames.contains(e.name())) continue;
             List<String> awaited = missing.stream().filter(d -> d.livePatch() != null && d.livePatch().equals(e.managed().livePatch()))
                     .map(Desired::name).toList();
@@ -138,14 +136,14 @@ public final class HybridPlanner {
     }
 
     /** Rule 2: plans the Protect steps before an atomic-replace load, updates the model; false when refused. */
-    private static boolean planAtomicLoad(PlanInput in, Desired d, List<Entry> stack, Set<String> desiredNames,
+    private static boolean planAtomicLoad(PlanInput in, Desired d, List<StackEntry> stack, Set<String> desiredNames,
                                           List<Step> steps, List<Plan.Refusal> refusals) {
         boolean hybrid = in.hybridAttr();
         List<String> pinned = new ArrayList<>();
         List<String> unmanaged = new ArrayList<>();
         List<String> stillDesired = new ArrayList<>();
         List<String> toProtect = new ArrayList<>();
-        for (Entry e : stack) {
+        for (StackEntry e : stack) {
             // A managed patch D no longer names is on its way out, pinned or not: sweeping it is what D asks for.
             boolean retiring = e.managed() != null && !desiredNames.contains(e.name());
             if (retiring) continue;
@@ -174,22 +172,22 @@ public final class HybridPlanner {
         }
         for (String p : toProtect) {
             steps.add(new Step.Protect(p));
-            stack.replaceAll(e -> e.name().equals(p) ? new Entry(p, Boolean.FALSE, e.managed()) : e);
+            stack.replaceAll(e -> e.name().equals(p) ? new StackEntry(p, Boolean.FALSE, e.managed(), e.functions()) : e);
         }
         stack.removeIf(e -> e.sweptByAtomicReplace(hybrid));
-        stack.add(new Entry(d.name(), hybrid ? Boolean.TRUE : null, managedOf(d)));
+        stack.add(new StackEntry(d.name(), hybrid ? Boolean.TRUE : null, managedOf(d), LoadChecks.functionsOf(d)));
         return true;
     }
 
     private static Managed managedOf(Desired d) { return new Managed(d.name(), d.sha256(), d.replaceable(), d.atomicReplace(), d.livePatch()); }
 
     /** D's build of the module is what the stack has (not another build, not someone else's patch of that name). */
-    private static boolean enabledAsDesired(List<Entry> stack, Desired d) {
-        Entry e = find(stack, d.name());
+    private static boolean enabledAsDesired(List<StackEntry> stack, Desired d) {
+        StackEntry e = find(stack, d.name());
         return e != null && e.managed() != null && e.managed().sha256().equals(d.sha256());
     }
 
-    private static Entry find(List<Entry> stack, String name) {
+    private static StackEntry find(List<StackEntry> stack, String name) {
         return stack.stream().filter(e -> e.name().equals(name)).findFirst().orElse(null);
     }
 }

@@ -38,7 +38,17 @@ public final class NodePlanner {
      * @param available desired modules whose verified image is at hand (fetched and checked this step)
      * @param poll      how long to wait before looking at a transition in flight again
      */
-    public record NodeView(KernelSnapshot kernel, HostState records, DesiredSet desired, Set<String> available, Instant now, Duration poll) {}
+    public record NodeView(KernelSnapshot kernel, HostState records, DesiredSet desired, Set<String> available, Instant now, Duration poll,
+                           Map<String, PlanInput.Built> built) {
+        public NodeView {
+            built = Map.copyOf(built);
+        }
+
+        /** @param built what each available module's file says it patches, where that could be read */
+        public NodeView(KernelSnapshot kernel, HostState records, DesiredSet desired, Set<String> available, Instant now, Duration poll) {
+            this(kernel, records, desired, available, now, poll, Map.of());
+        }
+    }
 
     /**
      * @param plan    the hybrid plan this decision came from (refusals and held retirements for the status); empty while a transition is in flight
@@ -79,6 +89,14 @@ public final class NodePlanner {
         if (asStarted && f.direction == TransitionDirection.Patching && Boolean.TRUE.equals(p.replace()) && !rec.atomicReplace) {
             return new Decision(new Action.Revert(p.name(), NodeReasons.ATOMIC_REPLACE_UNDECLARED), NO_PLAN, false);
         }
+        if (asStarted && f.direction == TransitionDirection.Patching && rec.replaceable) {
+            List<FunctionOverlaps.Overridden> o = overriddenInFlight(v, p);
+            if (!o.isEmpty()) {
+                return new Decision(new Action.Revert(p.name(), NodeReasons.FUNCTION_OVERLAP, FunctionOverlaps.message("failed to load", o)
+                        + "; the kernel showed it after the load (its file's klp_patch could not be read before), so its transition was "
+                        + "reversed: the patch is disabled and its module unloaded after the grace period"), NO_PLAN, false);
+            }
+        }
         if (asStarted && f.direction == TransitionDirection.Patching && rec.atomicReplace && !sweptIfCompleted(v, p).isEmpty()) {
             // The spec changed while it loads: the atomic replace would now sweep patches the spec keeps.
             return new Decision(new Action.Revert(p.name(), NodeReasons.HYBRID_UNSUPPORTED), NO_PLAN, false);
@@ -93,6 +111,16 @@ public final class NodePlanner {
             return new Decision(new Action.Revert(p.name(), NodeReasons.STALL_REVERTED), NO_PLAN, true);
         }
         return new Decision(wait, NO_PLAN, stalled);
+    }
+
+    /** Rule 10 for a load in flight (it is the top of the stack): the pinned functions below it it overrides, but for those its entry accepts. */
+    private static List<FunctionOverlaps.Overridden> overriddenInFlight(NodeView v, PatchState p) {
+        List<FunctionOverlaps.Layer> pinned = v.kernel().patches().stream()
+                .filter(q -> !q.name().equals(p.name()) && q.enabled() && v.desired().names().contains(q.name()))
+                .filter(q -> Optional.ofNullable(v.records().managed.get(q.name())).map(m -> !m.replaceable).orElse(false))
+                .map(q -> new FunctionOverlaps.Layer(q.name(), true, q.functions())).toList();
+        Optional<NodeModule> entry = v.desired().entry(p.name());
+        return FunctionOverlaps.overriddenBy(p.name(), p.functions(), pinned, fn -> entry.map(m -> m.allowsOverlap(fn)).orElse(false));
     }
 
     /** Desired patches an atomic replace in flight would sweep on completion (all but those the hybrid attribute protects). */
@@ -122,21 +150,28 @@ public final class NodePlanner {
 
     static PlanInput planInput(NodeView v) {
         HostState r = v.records();
-        List<PlanInput.Patch> patches = stack(v.kernel().patches(), r).stream()
-                .map(p -> new PlanInput.Patch(p.name(), p.enabled(), p.replaceableAttr())).toList();
+        List<PatchState> ordered = stack(v.kernel().patches(), r);
+        List<PlanInput.Patch> patches = ordered.stream()
+                .map(p -> new PlanInput.Patch(p.name(), p.enabled(), p.replaceableAttr(), p.replace(), p.functions())).toList();
         List<PlanInput.Desired> desired = new ArrayList<>();
         for (NodeModule m : v.desired().modules()) {
             String name = m.getName();
             boolean loaded = v.kernel().patch(name).isPresent() || v.kernel().moduleLoaded(name);
             boolean blocked = r.failures.containsKey(name) || (!loaded && !v.available().contains(name));
-            desired.add(new PlanInput.Desired(name, m.getSource().getSha256(), !m.isPinned(), m.isAtomicReplace(), blocked, m.getLivePatch()));
+            desired.add(new PlanInput.Desired(name, m.getSource().getSha256(), !m.isPinned(), m.isAtomicReplace(), blocked, m.getLivePatch(),
+                    v.built().get(name), m.getAllowFunctionOverlap() == null ? Set.of() : Set.copyOf(m.getAllowFunctionOverlap())));
         }
         Map<String, PlanInput.Managed> managed = new HashMap<>();
-        r.managed.forEach((n, m) -> managed.put(n, new PlanInput.Managed(n, m.sha256, m.replaceable, m.atomicReplace, m.livePatch)));
+        r.managed.forEach((n, m) -> managed.put(n, new PlanInput.Managed(n, m.sha256, m.replaceable, m.atomicReplace, m.livePatch, m.adopted)));
         Map<String, String> pending = new HashMap<>();
         r.pendingUnloads.forEach((n, p) -> pending.put(n, p.unloadAfter));
         return new PlanInput(patches, v.kernel().modules().keySet(), Boolean.TRUE.equals(v.kernel().capabilities().getHybridAttr()),
-                desired, managed, pending);
+                desired, managed, pending, kernelOrdered(ordered));
+    }
+
+    /** Every patch shows the kernel's stack_order (6.14+): the stack is the kernel's, not the records' guess. */
+    public static boolean kernelOrdered(List<PatchState> patches) {
+        return !patches.isEmpty() && patches.stream().allMatch(p -> p.stackOrder() != null);
     }
 
     /**
@@ -146,7 +181,7 @@ public final class NodePlanner {
      */
     public static List<PatchState> stack(List<PatchState> patches, HostState records) {
         List<PatchState> ordered = new ArrayList<>(patches);
-        if (!ordered.isEmpty() && ordered.stream().allMatch(p -> p.stackOrder() != null)) {
+        if (kernelOrdered(ordered)) {
             ordered.sort(Comparator.comparingInt(PatchState::stackOrder));
         } else {
             ordered.sort(Comparator.comparingLong(p -> Optional.ofNullable(records.managed.get(p.name())).map(m -> m.seq).orElse(0L)));

@@ -1,5 +1,7 @@
 package dev.livepatch.daemon.plan;
 
+import dev.livepatch.daemon.kernel.PatchedFunction;
+
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -13,9 +15,10 @@ import java.util.Set;
  * @param desired       the desired set D in load order
  * @param managed       patches this daemon loaded and still manages, by name
  * @param pendingUnloads modules waiting out their rmmod grace period, with the instant it ends
+ * @param kernelOrder   {@code patches} is in the kernel's stack_order; else in the daemon's recorded load order
  */
 public record PlanInput(List<Patch> patches, Set<String> loadedModules, boolean hybridAttr, List<Desired> desired, Map<String, Managed> managed,
-                        Map<String, String> pendingUnloads) {
+                        Map<String, String> pendingUnloads, boolean kernelOrder) {
     public PlanInput {
         patches = List.copyOf(patches);
         loadedModules = Set.copyOf(loadedModules);
@@ -24,17 +27,52 @@ public record PlanInput(List<Patch> patches, Set<String> loadedModules, boolean 
         pendingUnloads = Map.copyOf(pendingUnloads);
     }
 
-    /** A patch directory. {@code replaceableAttr} is the hybrid attribute's value, null where the kernel lacks it. */
-    public record Patch(String name, boolean enabled, Boolean replaceableAttr) {}
+    /**
+     * A patch directory. {@code replaceableAttr} is the hybrid attribute's value and {@code replace} the
+     * kernel's {@code replace}, each null where the kernel lacks it; {@code functions} what it patches.
+     */
+    public record Patch(String name, boolean enabled, Boolean replaceableAttr, Boolean replace, Set<PatchedFunction> functions) {
+        public Patch {
+            functions = Set.copyOf(functions);
+        }
 
-    /** What the daemon recorded when it loaded a patch. */
-    public record Managed(String name, String sha256, boolean replaceable, boolean atomicReplace, String livePatch) {}
+        public Patch(String name, boolean enabled, Boolean replaceableAttr) { this(name, enabled, replaceableAttr, null, Set.of()); }
+    }
+
+    /**
+     * What the daemon recorded when it loaded a patch. {@code adopted}: taken over from the kernel after
+     * the records were lost, so where the kernel has no stack_order its place in the stack is a guess.
+     */
+    public record Managed(String name, String sha256, boolean replaceable, boolean atomicReplace, String livePatch, boolean adopted) {
+        public Managed(String name, String sha256, boolean replaceable, boolean atomicReplace, String livePatch) {
+            this(name, sha256, replaceable, atomicReplace, livePatch, false);
+        }
+    }
 
     /**
      * One member of D. {@code blocked}: not to be loaded now (Failed until its spec entry changes, or
      * its file is not available), yet its name stays desired, so a loaded copy is not retired.
      */
-    public record Desired(String name, String sha256, boolean replaceable, boolean atomicReplace, boolean blocked, String livePatch) {
+    public record Desired(String name, String sha256, boolean replaceable, boolean atomicReplace, boolean blocked, String livePatch,
+                          Built built, Set<String> allowedOverlaps) {
+        public Desired {
+            allowedOverlaps = Set.copyOf(allowedOverlaps);
+        }
+
+        public Desired(String name, String sha256, boolean replaceable, boolean atomicReplace, boolean blocked, String livePatch) {
+            this(name, sha256, replaceable, atomicReplace, blocked, livePatch, null, Set.of());
+        }
+
         public boolean pinned() { return !replaceable; }
+    }
+
+    /**
+     * What the module's file says it patches, read before the load where that is reliable (null where
+     * not: the kernel's sysfs tells after the load): its klp_patch.replace and its functions.
+     */
+    public record Built(boolean replace, Set<PatchedFunction> functions) {
+        public Built {
+            functions = Set.copyOf(functions);
+        }
     }
 }

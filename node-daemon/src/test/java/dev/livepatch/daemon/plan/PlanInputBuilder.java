@@ -98,6 +98,6 @@ final class PlanInputBuilder {
     }
 
     PlanInput build() {
-        return new PlanInput(patches, loadedModules, hybridAttr, desired, managed, pendingUnloads);
+        return new PlanInput(patches, loadedModules, hybridAttr, desired, managed, pendingUnloads, false); // load order from the records, as on 6.1
     }
 }

@@ -113,7 +113,7 @@ public final class SimKernel implements AttributeWriter, ModuleLoader, KernelLog
     /** Loads a patch the daemon knows nothing of ("another tool"); its transition completes at once. */
     public synchronized void loadForeign(String name, boolean replace) {
         k.modules.put(name, 1);
-        k.patches.put(name, new SimPatch(name, replace));
+        k.patches.put(name, new SimPatch(name, replace, List.of()));
         k.sync();
     }
 
@@ -163,7 +163,8 @@ public final class SimKernel implements AttributeWriter, ModuleLoader, KernelLog
         String name = info.get("name").orElseThrow(() -> refused(image.file().getFileName().toString(), Errno.ENOEXEC));
         if (!insmodFailures.isEmpty()) throw refused(name, insmodFailures.removeFirst());
         if (refuseSignatures) throw refused(name, Errno.EKEYREJECTED);
-        k.insert(name, "Y".equals(info.get(REPLACE_KEY).orElse("N")), info.buildIdHex().map(ElfModules::buildIdNoteOf).orElse(null));
+        List<String> functions = info.get(ElfModules.FUNCTIONS_KEY).map(f -> List.of(f.split(";"))).orElse(List.of());
+        k.insert(name, "Y".equals(info.get(REPLACE_KEY).orElse("N")), info.buildIdHex().map(ElfModules::buildIdNoteOf).orElse(null), functions);
     }
 
     static KernelException refused(String module, Errno errno) {

@@ -141,12 +141,12 @@ final class SimLivepatch {
     }
 
     /** Inserts module {@code name} and starts its patching transition; EEXIST when loaded, EBUSY while another transitions. */
-    void insert(String name, boolean replace, byte[] buildIdNote) throws KernelException {
+    void insert(String name, boolean replace, byte[] buildIdNote, List<String> functions) throws KernelException {
         if (modules.containsKey(name)) throw SimKernel.refused(name, Errno.EEXIST);
         if (transitionPatch != null) throw SimKernel.refused(name, Errno.EBUSY);
         modules.put(name, 1);
         if (buildIdNote != null) notes.put(name, buildIdNote);
-        SimPatch p = new SimPatch(name, replace);
+        SimPatch p = new SimPatch(name, replace, functions);
         patches.put(name, p);
         tasks.forEach(t -> t.state = 0);
         start(p, 1);

@@ -35,6 +35,7 @@ final class SimTree {
             int order = 1;
             for (SimPatch p : patches) {
                 String d = "sys/kernel/livepatch/" + p.name + "/";
+                for (String f : p.functions) Files.createDirectories(root.resolve(d + f)); // <object>/<function>,<sympos>/, before the patch shows
                 write(d + "enabled", p.enabled ? "1" : "0");
                 write(d + "transition", p == inTransition ? "1" : "0");
                 write(d + "force", "");
