@@ -38,10 +38,14 @@ import static org.assertj.core.api.Assertions.assertThat;
  *   <li>a pinned patch the spec keeps is never disabled, swept or unloaded;</li>
  *   <li>an upgrade never leaves a LivePatch without a fix: a replaceable LivePatch that had a version
  *       enabled, and is still desired, still has one;</li>
- *   <li>nothing that failed its checks is loaded.</li>
+ *   <li>nothing that failed its checks is loaded;</li>
+ *   <li>a module whose file says it overrides a kept pinned patch's function is never loaded above it
+ *       (docs/design.md §5 rule 10).</li>
  * </ul>
  * Once the faults stop (and a new generation clears the failures they caused, as the operator's
- * retry does), the node converges to the last spec and its status says so.
+ * retry does), the node converges to the last spec and its status says so, and a pinned patch's
+ * function is never overridden by a replaceable one we loaded (one the file could not tell about is
+ * disabled again once the kernel shows it).
  *
  * <p>A failure names the step that broke which rule; jqwik shrinks the run to a short one.
  */
@@ -177,10 +181,18 @@ class NodeDaemonModelTest {
                 assertThat(after.moduleLoaded(m.getName())).as("pinned %s stays loaded, after %s", m.getName(), where).isTrue();
             }
         }
+        // A loaded version that overrides a kept pinned patch's function is disabled again (rule 10): that may leave none.
+        boolean ejectable = settledBefore.stream().filter(NodeDaemonModelTest::isUpgrade).anyMatch(u -> !overridden(before, u, spec).isEmpty());
         if (desiresUpgrade(specBefore) && desiresUpgrade(spec) && settledBefore.stream().anyMatch(NodeDaemonModelTest::isUpgrade)
-                && blame.daemonsFault(UPGRADE)) {
+                && blame.daemonsFault(UPGRADE) && !ejectable) {
             assertThat(after.patches().stream().anyMatch(p -> p.enabled() && isUpgrade(p.name())))
                     .as("some version of %s enabled throughout the upgrade, after %s", NodeWorld.UPGRADE_LP, where).isTrue();
+        }
+        for (PatchState p : after.patches()) {
+            if (before.patch(p.name()).isEmpty() && p.name().equals(NodeWorld.READABLE_OVERLAP)) {
+                assertThat(overridden(after, p.name(), spec)).as("%s's file says it overrides a pinned function: never loaded above it, after %s",
+                        p.name(), where).isEmpty();
+            }
         }
         for (String bad : w.neverLoaded) {
             assertThat(after.moduleLoaded(bad)).as("%s failed its checks and is never loaded, after %s", bad, where).isFalse();
@@ -201,6 +213,11 @@ class NodeDaemonModelTest {
             ModuleStatus ms = status.getModules().stream().filter(s -> s.getName().equals(m.getName())).findFirst().orElseThrow();
             if (w.neverLoaded.contains(m.getName()) || m.getName().equals("lp_badname")) {
                 assertThat(ms.getState()).as("%s refused %s", m.getName(), where).isEqualTo(ModuleState.Failed);
+            } else if (ms.getState() == ModuleState.Failed && "FunctionOverlap".equals(ms.getReason())) {
+                // refused or disabled again over a pinned patch of the spec it would override (rule 10)
+                assertThat(m.getName()).as("%s refused for an overlap %s", m.getName(), where).isIn("lp_cum_v2", "lp_cum_v3");
+                assertThat(spec.getModules()).as("the pinned patch it overlaps is in the spec %s", where)
+                        .anyMatch(p -> p.getName().equals(m.getName().equals("lp_cum_v2") ? "lp_pin1" : "lp_pin2"));
             } else if (m.getName().equals("lp_all") && spec.getModules().stream().anyMatch(NodeModule::isPinned)
                     && ms.getState() == ModuleState.Failed) {
                 // refused over the pinned patches; loaded before them (they waited), it sweeps nothing and is fine too
@@ -210,12 +227,47 @@ class NodeDaemonModelTest {
                 assertThat(ms.getState()).as("%s reported enabled %s", m.getName(), where).isEqualTo(ModuleState.Enabled);
             }
         }
+        List<String> stack = w.stack();
+        for (int top = 0; top < stack.size(); top++) {
+            for (int below = 0; below < top; below++) {
+                String r = stack.get(top);
+                String p = stack.get(below);
+                boolean pinnedKept = spec.getModules().stream().anyMatch(m -> m.getName().equals(p) && m.isPinned());
+                boolean replaceable = spec.getModules().stream().anyMatch(m -> m.getName().equals(r) && !m.isPinned());
+                if (pinnedKept && replaceable) {
+                    assertThat(shared(k, r, p)).as("a pinned patch's function is never overridden by a replaceable one we loaded: %s above %s %s",
+                            r, p, where).isEmpty();
+                }
+            }
+        }
         Set<String> desired = new HashSet<>();
         spec.getModules().forEach(m -> desired.add(m.getName()));
-        assertThat(k.patches().stream().map(PatchState::name).filter(n -> !desired.contains(n)).toList())
+        // A refused upgrade leaves the old version in place (load before retire): its LivePatch's older versions may stay.
+        boolean upgradeRefused = status.getModules().stream().anyMatch(ms -> isUpgrade(ms.getName()) && ms.getState() == ModuleState.Failed);
+        assertThat(k.patches().stream().map(PatchState::name).filter(n -> !desired.contains(n) && !(upgradeRefused && isUpgrade(n))).toList())
                 .as("nothing outside the spec stays loaded %s", where).isEmpty();
         assertThat(k.inTransition()).as("no transition left in flight %s", where).isEmpty();
         assertThat(status.getObservedGeneration()).as("the status is of the last spec %s", where).isEqualTo(w.generation());
+    }
+
+    /** The functions {@code patch} (as {@code k} shows it) shares with the pinned patches of {@code spec} enabled in {@code k}. */
+    private static Set<String> overridden(KernelSnapshot k, String patch, NodeLivePatchSpec spec) {
+        Set<String> out = new HashSet<>();
+        for (NodeModule m : spec.getModules()) {
+            if (m.isPinned() && !m.getName().equals(patch) && k.patch(m.getName()).map(PatchState::enabled).orElse(false)) {
+                out.addAll(shared(k, patch, m.getName()));
+            }
+        }
+        return out;
+    }
+
+    private static Set<String> shared(KernelSnapshot k, String a, String b) {
+        Set<String> fa = new HashSet<>();
+        k.patch(a).ifPresent(p -> p.functions().forEach(f -> fa.add(f.toString())));
+        Set<String> fb = new HashSet<>();
+        k.patch(b).ifPresent(p -> p.functions().forEach(f -> fb.add(f.toString())));
+        fa.retainAll(fb);
+        return fa;
     }
 
     private static boolean desiresUpgrade(NodeLivePatchSpec spec) {

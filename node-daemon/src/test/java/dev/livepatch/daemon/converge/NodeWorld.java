@@ -47,6 +47,11 @@ final class NodeWorld implements AutoCloseable {
     static final String ATOMIC_LP = "lp-atomic";
     static final String BAD_LP = "lp-bad";
     static final int STUCK_PID = 777;
+    static final String DO_EXIT = "vmlinux/do_exit,1";
+    static final String CMDLINE = "vmlinux/cmdline_proc_show,1";
+    static final String VERSION = "vmlinux/version_proc_show,1";
+    /** The module whose file says it overlaps a pinned one: refused before its load, never loaded above it. */
+    static final String READABLE_OVERLAP = "lp_cum_v2";
     static final ConvergerSettings SETTINGS = new ConvergerSettings(Duration.ofSeconds(30), Duration.ofMillis(500), Duration.ofSeconds(1),
             Duration.ofSeconds(8), Duration.ofSeconds(20), 64);
 
@@ -82,10 +87,14 @@ final class NodeWorld implements AutoCloseable {
         node = new SimNode(root, new ManualClock(Instant.parse("2026-01-01T00:00:00Z")), config, SETTINGS, new SimpleMeterRegistry());
         truth = new SysfsKernel(root, node.kernel());
         String release = config.release();
-        add(node.module(PINNED_LP, "lp_pin1", false, false));
-        add(node.module(PINNED_LP, "lp_pin2", false, false));
-        for (int v = 1; v <= 3; v++) add(node.module(UPGRADE_LP, "lp_cum_v" + v, true, false));
-        add(node.module(ATOMIC_LP, "lp_all", true, true));
+        // What each patches (docs/design.md §5 rule 10): v2 overlaps lp_pin1 and says so in its file; v3 overlaps lp_pin2,
+        // its klp_patch built at run time, so only the kernel tells after its load.
+        add(node.module(PINNED_LP, "lp_pin1", false, false, ElfModules.livepatch("lp_pin1", release, false, List.of(DO_EXIT), true)));
+        add(node.module(PINNED_LP, "lp_pin2", false, false, ElfModules.livepatch("lp_pin2", release, false, List.of(CMDLINE), true)));
+        add(node.module(UPGRADE_LP, "lp_cum_v1", true, false, ElfModules.livepatch("lp_cum_v1", release, false, List.of(VERSION), true)));
+        add(node.module(UPGRADE_LP, "lp_cum_v2", true, false, ElfModules.livepatch("lp_cum_v2", release, false, List.of(VERSION, DO_EXIT), true)));
+        add(node.module(UPGRADE_LP, "lp_cum_v3", true, false, ElfModules.livepatch("lp_cum_v3", release, false, List.of(VERSION, CMDLINE), false)));
+        add(node.module(ATOMIC_LP, "lp_all", true, true, ElfModules.livepatch("lp_all", release, true, List.of(VERSION), true)));
         NodeModule badSha = node.module(BAD_LP, "lp_badsha", false, false);
         badSha.getSource().setSha256("0".repeat(64));
         add(badSha);
@@ -191,6 +200,9 @@ final class NodeWorld implements AutoCloseable {
             throw new IllegalStateException(e);
         }
     }
+
+    /** Enabled patches, bottom of the stack first, as the kernel keeps them (the simulator's truth, with or without stack_order). */
+    List<String> stack() { return node.kernel().enabledPatches(); }
 
     /** Patches enabled and out of transition. */
     static Set<String> settled(KernelSnapshot k) {
