@@ -15,6 +15,7 @@ final class ModuleRules {
 
     private static final Pattern NAME = Pattern.compile(PatchModule.NAME_PATTERN);
     private static final Pattern KERNEL_RELEASE = Pattern.compile(PatchModule.KERNEL_RELEASE_PATTERN);
+    private static final Pattern FUNCTION = Pattern.compile(PatchModule.FUNCTION_NAME_PATTERN);
 
     private ModuleRules() {}
 
@@ -86,6 +87,27 @@ final class ModuleRules {
             out.add(new Violation(at, "a pinned module (replaceable: false) cannot be atomicReplace: it would sweep every other patch; "
                     + "build it without atomic replace (kpatch-build --non-replace) or mark it replaceable"));
         }
+        validateAllowedOverlaps(m, at + ".allowFunctionOverlap", out);
         SourceRules.validate(m.getSource(), at + ".source", out);
+    }
+
+    /** docs/design.md §5 rule 10: the functions a replaceable module may override a pinned patch's version of. */
+    private static void validateAllowedOverlaps(PatchModule m, String at, List<Violation> out) {
+        List<String> allowed = m.getAllowFunctionOverlap();
+        if (allowed == null || allowed.isEmpty()) return;
+        if (m.isPinned()) {
+            out.add(new Violation(at, "is for replaceable modules: a pinned module loaded later overrides the functions it shares anyway; "
+                    + "remove allowFunctionOverlap or mark the module replaceable"));
+        }
+        if (allowed.size() > PatchModule.MAX_ALLOWED_OVERLAPS) {
+            out.add(new Violation(at, "lists " + allowed.size() + " functions; at most " + PatchModule.MAX_ALLOWED_OVERLAPS + " are allowed"));
+        }
+        for (int i = 0; i < allowed.size(); i++) {
+            String f = allowed.get(i);
+            if (f == null || !FUNCTION.matcher(f).matches()) {
+                out.add(new Violation(at + "[" + i + "]", "'" + f + "' is not a function name as /sys/kernel/livepatch shows it "
+                        + "(a C identifier of at most 128 characters, e.g. cmdline_proc_show; no object or sympos)"));
+            }
+        }
     }
 }

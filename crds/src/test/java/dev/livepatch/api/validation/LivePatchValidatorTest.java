@@ -41,6 +41,13 @@ class LivePatchValidatorTest {
     }
 
     @Test
+    void aReplaceableModuleMayAcceptOverlapsByFunctionName() {
+        LivePatchSpec spec = validSpec();
+        spec.getModules().get(1).setAllowFunctionOverlap(java.util.List.of("do_exit", "cmdline_proc_show.isra.0"));
+        assertThat(LivePatchValidator.validate(spec)).isEmpty();
+    }
+
+    @Test
     void aValidAtomicReplaceSpecBesidePinnedModulesHasNoViolations() {
         LivePatchSpec spec = validSpec();
         spec.getModules().get(1).setAtomicReplace(true);
@@ -91,6 +98,10 @@ class LivePatchValidatorTest {
                     s.getModules().get(1).setAtomicReplace(true);
                     s.getModules().add(replaceable("lp_other").kernel(KERNEL).from(ModuleSource.hostPath("/m/o.ko", SHA)).build());
                 }, "spec.modules", "would supersede the replaceable modules [lp_other]"),
+                bad("allowFunctionOverlap on a pinned module", s -> s.getModules().get(0).setAllowFunctionOverlap(java.util.List.of("do_exit")),
+                        "spec.modules[0].allowFunctionOverlap", "is for replaceable modules"),
+                bad("allowFunctionOverlap naming a sysfs path", s -> s.getModules().get(1).setAllowFunctionOverlap(java.util.List.of("vmlinux/do_exit,1")),
+                        "spec.modules[1].allowFunctionOverlap[0]", "not a function name"),
                 bad("missing source", s -> s.getModules().get(0).setSource(null), "spec.modules[0].source", "is required"),
                 bad("missing sha256", s -> s.getModules().get(0).getSource().setSha256(null), "spec.modules[0].source.sha256", "sha256sum"),
                 bad("uppercase sha256", s -> s.getModules().get(0).getSource().setSha256(SHA.toUpperCase()), "spec.modules[0].source.sha256", "64 lowercase hex"),
