@@ -3,7 +3,6 @@ package dev.livepatch.e2e.rollout;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.livepatch.api.fixture.PatchModuleBuilder;
 import dev.livepatch.api.v1alpha1.LivePatch;
 import dev.livepatch.api.v1alpha1.LivePatchSpec;
 import dev.livepatch.api.v1alpha1.LivePatchStatus;
@@ -14,102 +13,69 @@ import dev.livepatch.api.v1alpha1.RolloutSpec;
 import dev.livepatch.fixtures.controlplane.ControlPlane;
 import dev.livepatch.fixtures.fleet.FleetSettings;
 import dev.livepatch.fixtures.fleet.SimFleet;
-import dev.livepatch.operator.LivePatchOperator;
-import dev.livepatch.operator.config.OperatorConfig;
+import dev.livepatch.fixtures.world.SimWorld;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * One end-to-end scenario's world on the shared control plane: the project's CRDs, a simulated
- * fleet whose nodes carry a label of their own, the operator (server-side apply on, no leader
- * election, fast pacing policy) and a {@link NodeWatch}. LivePatches made here select only this
- * fleet, so scenarios never touch each other's nodes. {@link #close} stops everything and removes
- * what the scenario created.
+ * One end-to-end scenario's world on the shared control plane (a {@link SimWorld}: the project's
+ * CRDs, a simulated fleet whose nodes carry a label of their own, the operator with pacing scaled to
+ * simulated seconds) and a {@link NodeWatch}. LivePatches made here select only this fleet, so
+ * scenarios never touch each other's nodes. {@link #close} stops everything and removes what the
+ * scenario created.
  */
 final class Scenario implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(Scenario.class);
-  private static final AtomicBoolean CRDS_INSTALLED = new AtomicBoolean();
   static final Duration DEFAULT_WAIT = Duration.ofSeconds(60);
-
-  /**
-   * The operator as deployed, but with a pacing policy scaled to simulated seconds: transitions
-   * over 3 s are slow, a slowed rollout starts from a 1 s interval (bounded at 4 s), and 2 clean
-   * transitions restore the spec's pacing.
-   */
-  static OperatorConfig operatorConfig() {
-    return OperatorConfig.fromEnv(Map.of(
-        OperatorConfig.Setting.LEADER_ELECTION.env, "false",
-        OperatorConfig.Setting.HTTP_PORT.env, "-1",
-        OperatorConfig.Setting.RESYNC.env, "5s",
-        OperatorConfig.Setting.SLOW_TRANSITION.env, "3s",
-        OperatorConfig.Setting.RECOVERY_TRANSITIONS.env, "2",
-        OperatorConfig.Setting.SLOWED_MIN_INTERVAL.env, "1s",
-        OperatorConfig.Setting.MAX_SLOWED_INTERVAL.env, "4s",
-        OperatorConfig.Setting.STALL_MEMORY.env, "2m"));
-  }
 
   final ControlPlane cp;
   final KubernetesClient client;
   final SimFleet fleet;
   final NodeWatch watch;
-  private final List<String> livePatches = new java.util.concurrent.CopyOnWriteArrayList<>();
-  private LivePatchOperator operator;
+  private final SimWorld world;
 
-  private Scenario(ControlPlane cp, SimFleet fleet) {
-    this.cp = cp;
-    this.client = cp.client();
-    this.fleet = fleet;
+  private Scenario(SimWorld world) {
+    this.world = world;
+    this.cp = world.controlPlane();
+    this.client = world.client();
+    this.fleet = world.fleet();
     this.watch = new NodeWatch(client, fleet::contains);
   }
 
-  /** CRDs (once per JVM), an empty fleet and the operator. Add nodes to {@link #fleet} next. */
+  /** CRDs (once per control plane), an empty fleet and the operator. Add nodes to {@link #fleet} next. */
   static Scenario start(ControlPlane cp, FleetSettings settings) {
     Scenario s = startWithoutOperator(cp, settings);
     s.startOperator();
     return s;
   }
 
-  /** CRDs (once per JVM) and an empty fleet; the scenario runs its operator itself (e.g. as a process). */
+  /** CRDs (once per control plane) and an empty fleet; the scenario runs its operator itself (e.g. as a process). */
   static Scenario startWithoutOperator(ControlPlane cp, FleetSettings settings) {
-    if (CRDS_INSTALLED.compareAndSet(false, true)) {
-      cp.installProjectCrds();
-    }
-    return new Scenario(cp, SimFleet.start(cp.client(), settings));
+    return new Scenario(SimWorld.start(cp, settings));
   }
 
+  /** The operator in this JVM, without its HTTP server. */
   void startOperator() {
-    if (operator == null) {
-      operator = LivePatchOperator.start(client, operatorConfig());
-    }
+    world.startOperator(SimWorld.operatorConfig(SimWorld.NO_HTTP));
   }
 
   /** Stops the operator as a crash would leave things: whatever it wrote stays, nothing in memory survives. */
   void stopOperator() {
-    if (operator != null) {
-      operator.stop();
-      operator = null;
-    }
+    world.stopOperator();
   }
 
   /** A module published on every node of the fleet, for its kernel. */
   PatchModule module(String name, boolean replaceable) {
-    return (replaceable ? PatchModuleBuilder.replaceable(name) : PatchModuleBuilder.pinned(name))
-        .kernel(fleet.settings().kernelRelease()).from(fleet.module(name, false)).build();
+    return world.module(name, replaceable);
   }
 
   /**
@@ -134,14 +100,12 @@ final class Scenario implements AutoCloseable {
     lp.setMetadata(new ObjectMetaBuilder().withName(name).build());
     lp.setSpec(spec);
     watch.track(name);
-    client.resource(lp).create();
-    livePatches.add(name);
-    return name;
+    return world.create(lp);
   }
 
   /** The names of the LivePatches this scenario created. */
   List<String> livePatchesCreated() {
-    return List.copyOf(livePatches);
+    return world.livePatchesCreated();
   }
 
   LivePatch get(String livePatch) {
@@ -188,21 +152,7 @@ final class Scenario implements AutoCloseable {
   /** Stops the operator, removes this scenario's LivePatches (finalizers dropped) and the fleet with its Nodes. */
   @Override
   public void close() {
-    stopOperator();
     watch.close();
-    for (String name : livePatches) {
-      try {
-        client.resources(LivePatch.class).withName(name).edit(lp -> {
-          lp.getMetadata().setFinalizers(List.of());
-          return lp;
-        });
-        client.resources(LivePatch.class).withName(name).delete();
-      } catch (KubernetesClientException e) {
-        if (e.getCode() != 404) {
-          log.warn("failed to remove LivePatch {}: {}", name, e.getMessage());
-        }
-      }
-    }
-    fleet.close();
+    world.close();
   }
 }
