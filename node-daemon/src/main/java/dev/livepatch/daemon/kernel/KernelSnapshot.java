@@ -13,6 +13,7 @@ import java.util.Optional;
  *
  * @param patches the patch directories, as the kernel lists them
  * @param modules loaded modules with their refcount
+ * @param buildIds the build id of each patch's module, where it has one (a patch is named after its module)
  */
 public record KernelSnapshot(String release, String bootId, KernelCapabilities capabilities, List<PatchState> patches,
                              Map<String, Integer> modules, Map<String, String> buildIds) {
@@ -22,7 +23,7 @@ public record KernelSnapshot(String release, String bootId, KernelCapabilities c
         buildIds = Map.copyOf(buildIds);
     }
 
-    /** @param buildIds the build id of each patch's module, where it has one (a patch is named after its module) */
+    /** Reads {@code kernel} whole; the first read that fails fails the snapshot. */
     public static KernelSnapshot read(Kernel kernel) throws KernelException {
         List<PatchState> patches = kernel.patches();
         Map<String, String> buildIds = new java.util.HashMap<>();
