@@ -103,6 +103,9 @@ class MetricsExpositionClusterTest {
       return lp;
     });
     await().atMost(WAIT).until(() -> count(metrics, "livepatch_pauses_total", Map.of("livepatch", livePatch, "reason", "Paused")) == 1);
+    // Micrometer registers the GC pause timer on the first collection it is told of; the dashboard queries it.
+    System.gc();
+    await().atMost(WAIT).until(() -> Exposition.scrape(metrics).sampleNames().contains("jvm_gc_pause_seconds_sum"));
     operatorScrape = Exposition.scrape(metrics);
 
     PrometheusMeterRegistry registry = ProcessMeters.prometheusRegistry();
