@@ -2,6 +2,7 @@
 # Prepares everything the real-kernel tier (docs/design.md §8, tier 3) boots, idempotently:
 #
 #   prepare.sh [bookworm|trixie|sid]      (default bookworm: Debian 6.1; trixie 6.12; sid 7.2)
+#   prepare.sh --print-release SUITE      (the pinned release, e.g. 6.12.117+deb13-amd64; no work)
 #
 #   1. host packages from Debian (qemu-system-x86, busybox-static, kmod, cpio, xz-utils, zstd,
 #      debootstrap; for the host's own suite the headers of its pinned kernel), installed only
@@ -31,6 +32,8 @@ set -euo pipefail
 # The pinned kernels, one per suite: the ABI that suite's main archive serves (not only its
 # security archive, whose older ABIs disappear sooner; sid keeps one version, so its pin moves
 # with it). Override with LIVEPATCH_KERNEL_ABI_<SUITE>, e.g. LIVEPATCH_KERNEL_ABI_SID=7.2.14+deb14.
+PRINT_RELEASE=false
+[[ "${1:-}" == --print-release ]] && { PRINT_RELEASE=true; shift; }
 SUITE="${1:-${LIVEPATCH_KERNEL_SUITE:-bookworm}}"
 case "$SUITE" in
   bookworm) KERNEL_ABI="${LIVEPATCH_KERNEL_ABI_BOOKWORM:-${LIVEPATCH_KERNEL_ABI:-6.1.0-50}}" ;;
@@ -40,6 +43,7 @@ case "$SUITE" in
 esac
 KERNEL_FLAVOUR=amd64
 KREL="$KERNEL_ABI-$KERNEL_FLAVOUR"
+if $PRINT_RELEASE; then echo "$KREL"; exit 0; fi # the pinned release only; nothing prepared
 # The host's suite builds with the host's compiler and headers; another one in its chroot.
 HOST_SUITE="$(. /etc/os-release && echo "${VERSION_CODENAME:-}")"
 

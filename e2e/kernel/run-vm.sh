@@ -7,8 +7,9 @@
 # script leaves. The serial console is this script's stdout; QEMU exits when the guest powers off.
 #
 # The kernel, initramfs and QEMU come from the environment (LP_VMLINUX, LP_INITRAMFS, LP_QEMU),
-# as prepare.sh prints them; without them this script runs prepare.sh itself:
-#   e2e/kernel/run-vm.sh /path/to/dir
+# as prepare.sh prints them; without them this script runs prepare.sh itself for LP_KERNEL_SUITE
+# (bookworm, trixie or sid; default bookworm):
+#   LP_KERNEL_SUITE=sid e2e/kernel/run-vm.sh /path/to/dir
 # Knobs: LP_VM_MEMORY (default 1024M), LP_VM_CPU (default qemu64: under TCG "max" makes the
 # kernel boot and a JVM start two to three times slower), LP_VM_APPEND (extra kernel cmdline).
 set -euo pipefail
@@ -17,7 +18,7 @@ shared="$(cd "${1:?usage: run-vm.sh SHARED_DIR}" && pwd)"
 [[ -f "$shared/script.sh" ]] || { echo "run-vm.sh: no script.sh in $shared" >&2; exit 2; }
 
 if [[ -z "${LP_VMLINUX:-}" || -z "${LP_INITRAMFS:-}" || -z "${LP_QEMU:-}" ]]; then
-  eval "$("$HERE/prepare.sh")"
+  eval "$("$HERE/prepare.sh" "${LP_KERNEL_SUITE:-bookworm}")"
 fi
 
 # One vCPU under TCG: with two, every transition waits for the kernel's one-second retry.

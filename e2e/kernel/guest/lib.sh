@@ -77,6 +77,11 @@ lp_state() {
 	fi
 }
 
+# The value of patch $1's attribute $2, or "-" on a kernel without it (replace: 6.11+, stack_order: 6.14+).
+lp_attr() {
+	if [ -e "$LP_SYSFS/$1/$2" ]; then cat "$LP_SYSFS/$1/$2"; else echo -; fi
+}
+
 # Names of the patches in /sys/kernel/livepatch, one a line.
 lp_list() { ls "$LP_SYSFS" 2>/dev/null; }
 

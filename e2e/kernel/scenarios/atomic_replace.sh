@@ -1,12 +1,19 @@
 # An allowed atomic replace (docs/design.md §4.1): a cumulative patch (.replace = true) supersedes the
 # loaded non-replace patch. After its transition the replaced patch's sysfs dir is gone, its
 # module stays loaded with refcnt 0 and rmmod works without a disable. A second cumulative
-# patch replaces the first the same way.
+# patch replaces the first the same way. Recorded for the test: the `replace` values before the
+# replace (replace.values, "-" without the attribute), what sysfs and /proc/modules show after
+# it (sysfs.replaced, modules.replaced) and the replacing patch's stack_order.
 . /lp/lib.sh
 original="$(cat /proc/cmdline)"
 
 lp_load lp_cmdline_v1
-lp_load lp_cumulative_v1
+lp_insmod lp_cumulative_v1
+for p in lp_cmdline_v1 lp_cumulative_v1; do echo "$p $(lp_attr "$p" replace)"; done | tee /shared/replace.values
+lp_wait_settled lp_cumulative_v1
+lp_list | tee /shared/sysfs.replaced
+grep '^lp_' /proc/modules | tee /shared/modules.replaced
+lp_attr lp_cumulative_v1 stack_order | tee /shared/stack_order.replaced
 assert_file_contains /proc/cmdline "livepatched by lp_cumulative_v1 (version 1, replace=1)"
 lp_gone lp_cmdline_v1 || fail "replaced patch lp_cmdline_v1 still in sysfs: $(lp_state lp_cmdline_v1)"
 mod_loaded lp_cmdline_v1 || fail "replaced module lp_cmdline_v1 was unloaded by the kernel"

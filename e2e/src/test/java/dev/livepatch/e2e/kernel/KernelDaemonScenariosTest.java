@@ -19,11 +19,13 @@ import dev.livepatch.daemon.module.ModInfo;
 import io.fabric8.kubernetes.api.model.Condition;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.HashMap;
+import java.util.Map;
 import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
 
 /**
- * The node daemon's own code on Debian's 6.1 booted in QEMU: each test boots a VM whose
+ * The node daemon's own code on every kernel of the matrix (Debian's 6.1, 6.12 and 7.2 booted in
+ * QEMU; {@link GuestKernel}): each test boots a VM whose
  * script ({@code e2e/kernel/scenarios/daemon_*.sh}) runs one-shot passes of
  * {@code dev.livepatch.daemon.Main} in a JVM inside the guest against the guest's real
  * {@code /sys} and {@code /proc}, checks the kernel's state with the shell helpers, and leaves the
@@ -35,23 +37,22 @@ import org.junit.jupiter.api.Test;
 @Tag("kernel")
 class KernelDaemonScenariosTest {
 
-  private static GuestRun loadUnload;
+  private static final Map<GuestKernel, GuestRun> LOAD_UNLOAD = new HashMap<>();
 
-  /** One boot serves the four tests that read the load/unload passes (and the refused misnamed module). */
-  private static synchronized GuestRun loadUnload() {
-    if (loadUnload == null) {
-      KernelVm vm = KernelVm.named("daemon_load_unload");
+  /** One boot per kernel serves the four tests that read the load/unload passes (and the refused misnamed module). */
+  private static synchronized GuestRun loadUnload(GuestKernel kernel) {
+    return LOAD_UNLOAD.computeIfAbsent(kernel, k -> {
+      KernelVm vm = k.vm("daemon_load_unload");
       GuestDaemon daemon = GuestDaemon.in(vm);
       daemon.spec("mismatch.json", daemon.module("lp_cmdline_v9", "lp_cmdline_v1", true))
           .spec("load.json", daemon.replaceable("lp_cmdline_v1")).spec("empty.json");
-      loadUnload = scenario(vm, "daemon_load_unload");
-    }
-    return loadUnload;
+      return scenario(vm, "daemon_load_unload");
+    });
   }
 
-  @Test
-  void loadsAndUnloadsAPatchWithItsEffectAppearingAndDisappearing() {
-    GuestRun run = loadUnload();
+  @OnEachKernel
+  void loadsAndUnloadsAPatchWithItsEffectAppearingAndDisappearing(GuestKernel kernel) {
+    GuestRun run = loadUnload(kernel);
     assertThat(run.file("cmdline.loaded")).contains("cmdline livepatched by lp_cmdline_v1");
     assertThat(run.file("cmdline.unloaded")).doesNotContain("livepatched");
 
@@ -76,18 +77,23 @@ class KernelDaemonScenariosTest {
         .satisfies(transition("lp_cmdline_v1", TransitionDirection.Unpatching, TransitionOutcome.Completed));
   }
 
-  @Test
-  void probesTheCapabilitiesOfDebian61() {
-    NodeLivePatchStatus loaded = status(loadUnload(), "load"); // probed with a patch loaded: its attributes are there
-    assertThat(loaded.getCapabilities().getLivepatch()).isTrue();
-    assertThat(loaded.getCapabilities().getReplaceAttr()).isFalse();
-    assertThat(loaded.getCapabilities().getStackOrderAttr()).isFalse();
-    assertThat(loaded.getCapabilities().getHybridAttr()).isFalse();
+  /** The same answer with a patch loaded (its attributes) and with none (the kernel's symbols). */
+  @OnEachKernel
+  void probesTheCapabilitiesWithAndWithoutAPatchLoaded(GuestKernel kernel) {
+    GuestRun run = loadUnload(kernel);
+    for (String pass : List.of("load", "mismatch", "unload")) {
+      NodeLivePatchStatus s = status(run, pass);
+      assertThat(s.getPatches()).as("patches in pass %s", pass).hasSize(pass.equals("load") ? 1 : 0);
+      assertThat(s.getCapabilities().getLivepatch()).as("livepatch, pass %s", pass).isTrue();
+      assertThat(s.getCapabilities().getReplaceAttr()).as("replaceAttr, pass %s", pass).isEqualTo(kernel.hasReplaceAttribute());
+      assertThat(s.getCapabilities().getStackOrderAttr()).as("stackOrderAttr, pass %s", pass).isEqualTo(kernel.hasStackOrder());
+    }
+    assertThat(status(run, "load").getCapabilities().getHybridAttr()).isFalse();
   }
 
-  @Test
-  void recognisesTheKernelLogLinesOfItsTransitions() {
-    GuestRun run = loadUnload();
+  @OnEachKernel
+  void recognisesTheKernelLogLinesOfItsTransitions(GuestKernel kernel) {
+    GuestRun run = loadUnload(kernel);
     assertThat(run.file("load.log"))
         .contains("livepatch: enabling patch 'lp_cmdline_v1'")
         .contains("livepatch: 'lp_cmdline_v1': starting patching transition");
@@ -95,9 +101,9 @@ class KernelDaemonScenariosTest {
         .contains("livepatch: 'lp_cmdline_v1': starting unpatching transition");
   }
 
-  @Test
-  void stacksTwoPatchesOfOneFunctionAndRetiresTheTopmost() {
-    KernelVm vm = KernelVm.named("daemon_stacked");
+  @OnEachKernel
+  void stacksTwoPatchesOfOneFunctionAndRetiresTheTopmost(GuestKernel kernel) {
+    KernelVm vm = kernel.vm("daemon_stacked");
     GuestDaemon d = GuestDaemon.in(vm);
     d.spec("both.json", d.replaceable("lp_cmdline_v1"), d.replaceable("lp_cmdline_v2"))
         .spec("lower.json", d.replaceable("lp_cmdline_v1"));
@@ -118,12 +124,12 @@ class KernelDaemonScenariosTest {
   }
 
   /**
-   * Without stack_order the stack is the daemon's record of the load order: retired topmost first,
+   * Retired topmost first (the stack: the daemon's record of the load order, or the kernel's stack_order where it has one),
    * not by name; and records lost are rebuilt by adopting the loaded patches whose build id is the spec's file's.
    */
-  @Test
-  void retiresInReverseLoadOrderWithoutStackOrder() throws java.io.IOException {
-    KernelVm vm = KernelVm.named("daemon_retire_order");
+  @OnEachKernel
+  void retiresInReverseLoadOrder(GuestKernel kernel) throws java.io.IOException {
+    KernelVm vm = kernel.vm("daemon_retire_order");
     GuestDaemon d = GuestDaemon.in(vm);
     d.spec("reversed.json", d.replaceable("lp_cmdline_v2"), d.replaceable("lp_cmdline_v1")).spec("none.json");
     GuestRun run = scenario(vm, "daemon_retire_order");
@@ -150,9 +156,9 @@ class KernelDaemonScenariosTest {
         .satisfies(lines -> assertThat(lines.get(0)).contains("'lp_cmdline_v1'"));
   }
 
-  @Test
-  void upgradesAReplaceablePatchWhileThePinnedOneNeverDisappears() {
-    KernelVm vm = KernelVm.named("daemon_upgrade_keeps_pinned");
+  @OnEachKernel
+  void upgradesAReplaceablePatchWhileThePinnedOneNeverDisappears(GuestKernel kernel) {
+    KernelVm vm = kernel.vm("daemon_upgrade_keeps_pinned");
     GuestDaemon d = GuestDaemon.in(vm);
     d.spec("v1.json", d.pinned("lp_version_v1"), d.replaceable("lp_cmdline_v1"))
         .spec("v2.json", d.pinned("lp_version_v1"), d.replaceable("lp_cmdline_v2"));
@@ -172,9 +178,9 @@ class KernelDaemonScenariosTest {
     assertThat(v2.getLastTransitions()).noneMatch(t -> t.getPatch().equals("lp_version_v1") && t.getDirection() == TransitionDirection.Unpatching);
   }
 
-  @Test
-  void replacesACumulativePatchAtomicallyAndUnloadsTheReplacedModule() {
-    KernelVm vm = KernelVm.named("daemon_atomic_replace");
+  @OnEachKernel
+  void replacesACumulativePatchAtomicallyAndUnloadsTheReplacedModule(GuestKernel kernel) {
+    KernelVm vm = kernel.vm("daemon_atomic_replace");
     GuestDaemon d = GuestDaemon.in(vm);
     d.spec("v1.json", d.atomicReplace("lp_cumulative_v1")).spec("v2.json", d.atomicReplace("lp_cumulative_v2"));
     GuestRun run = scenario(vm, "daemon_atomic_replace");
@@ -188,9 +194,9 @@ class KernelDaemonScenariosTest {
     assertThat(run.file("v2.log")).contains("unloaded after its grace period").contains("module=\"lp_cumulative_v1\"");
   }
 
-  @Test
-  void refusesAnAtomicReplaceOverAPinnedPatchOnThisKernel() {
-    KernelVm vm = KernelVm.named("daemon_atomic_refused");
+  @OnEachKernel
+  void refusesAnAtomicReplaceOverAPinnedPatchOnThisKernel(GuestKernel kernel) {
+    KernelVm vm = kernel.vm("daemon_atomic_refused");
     GuestDaemon d = GuestDaemon.in(vm);
     d.spec("pinned.json", d.pinned("lp_version_v1"))
         .spec("atomic.json", d.pinned("lp_version_v1"), d.atomicReplace("lp_cumulative_v1"));
@@ -204,9 +210,9 @@ class KernelDaemonScenariosTest {
     assertThat(s.getPatches()).extracting(KernelPatch::getName).containsExactly("lp_version_v1");
   }
 
-  @Test
-  void refusesAWrongVermagicAWrongSha256AndANonLivepatchModule() {
-    KernelVm vm = KernelVm.named("daemon_refusals");
+  @OnEachKernel
+  void refusesAWrongVermagicAWrongSha256AndANonLivepatchModule(GuestKernel kernel) {
+    KernelVm vm = kernel.vm("daemon_refusals");
     GuestDaemon d = GuestDaemon.in(vm);
     NodeModule wrongSha = d.pinned("lp_version_v1");
     wrongSha.getSource().setSha256(GuestDaemon.sha256(vm.image().module("lp_cmdline_v2")));
@@ -216,7 +222,7 @@ class KernelDaemonScenariosTest {
     NodeLivePatchStatus s = status(run, "bad");
     assertThat(exitCode(run, "bad")).isEqualTo(3);
     assertThat(module(s, "lp_cmdline_v1")).satisfies(state(ModuleState.Failed, NodeReasons.VERMAGIC_MISMATCH));
-    assertThat(module(s, "lp_cmdline_v1").getMessage()).contains("5.1.0-50-amd64").contains(vm.image().kernelRelease());
+    assertThat(module(s, "lp_cmdline_v1").getMessage()).contains(kernel.foreignRelease()).contains(vm.image().kernelRelease());
     assertThat(module(s, "lp_version_v1")).satisfies(state(ModuleState.Failed, NodeReasons.CHECKSUM_MISMATCH));
     assertThat(module(s, "lp_plain")).satisfies(state(ModuleState.Failed, NodeReasons.NOT_A_LIVEPATCH));
     assertThat(s.getPatches()).isEmpty();
@@ -230,9 +236,9 @@ class KernelDaemonScenariosTest {
    * unload passes of {@link #loadsAndUnloadsAPatchWithItsEffectAppearingAndDisappearing} ran with
    * kmod unusable in the daemon's chroot: finit_module and delete_module, no insmod.
    */
-  @Test
-  void refusesAModuleBuiltUnderAnotherNameAndLoadsThroughFinitModuleWithoutKmod() {
-    GuestRun run = loadUnload();
+  @OnEachKernel
+  void refusesAModuleBuiltUnderAnotherNameAndLoadsThroughFinitModuleWithoutKmod(GuestKernel kernel) {
+    GuestRun run = loadUnload(kernel);
     NodeLivePatchStatus mismatch = status(run, "mismatch");
     assertThat(exitCode(run, "mismatch")).isEqualTo(3);
     assertThat(module(mismatch, "lp_cmdline_v9")).satisfies(state(ModuleState.Failed, NodeReasons.NAME_MISMATCH));
@@ -248,9 +254,9 @@ class KernelDaemonScenariosTest {
     assertReady(status(run, "unload"));
   }
 
-  @Test
-  void revertsAStalledTransitionReportingTheBlockingTask() {
-    GuestRun run = busyFixScenario("daemon_stall_revert", "3s", OnStall.Revert);
+  @OnEachKernel
+  void revertsAStalledTransitionReportingTheBlockingTask(GuestKernel kernel) {
+    GuestRun run = busyFixScenario(kernel, "daemon_stall_revert", "3s", OnStall.Revert);
     int pid = assertReportedStalledByTheHeldThread(run);
 
     NodeLivePatchStatus end = status(run, "revert");
@@ -264,9 +270,9 @@ class KernelDaemonScenariosTest {
         .satisfies(transition("lp_busy_fix_v1", TransitionDirection.Patching, TransitionOutcome.Reverted));
   }
 
-  @Test
-  void waitsOutAStallThatCompletesOnceTheTaskIsReleased() {
-    GuestRun run = busyFixScenario("daemon_stall_wait", "3s", OnStall.Wait);
+  @OnEachKernel
+  void waitsOutAStallThatCompletesOnceTheTaskIsReleased(GuestKernel kernel) {
+    GuestRun run = busyFixScenario(kernel, "daemon_stall_wait", "3s", OnStall.Wait);
     assertReportedStalledByTheHeldThread(run);
 
     NodeLivePatchStatus end = status(run, "wait");
@@ -276,9 +282,9 @@ class KernelDaemonScenariosTest {
         .satisfies(transition("lp_busy_fix_v1", TransitionDirection.Patching, TransitionOutcome.CompletedAfterStall));
   }
 
-  @Test
-  void convergesAfterBeingKilledInTheMiddleOfATransition() {
-    GuestRun run = busyFixScenario("daemon_killed_restart", "600s", OnStall.Wait);
+  @OnEachKernel
+  void convergesAfterBeingKilledInTheMiddleOfATransition(GuestKernel kernel) {
+    GuestRun run = busyFixScenario(kernel, "daemon_killed_restart", "600s", OnStall.Wait);
 
     NodeLivePatchStatus killed = GuestDaemon.parse(run.file("killed.status.json"));
     assertThat(killed.getTransition()).isNotNull();
@@ -303,7 +309,7 @@ class KernelDaemonScenariosTest {
 
   private static GuestRun scenario(KernelVm vm, String name) {
     GuestRun run = vm.runScenario(name);
-    System.out.printf("kernel daemon scenario %s: exit %s, boot %s ms, wall %d ms%n", name,
+    System.out.printf("kernel daemon scenario %s on %s: exit %s, boot %s ms, wall %d ms%n", name, vm.image().kernelRelease(),
         run.exitCode().isPresent() ? run.exitCode().getAsInt() : "none",
         run.boot().map(d -> String.valueOf(d.toMillis())).orElse("-"), run.wall().toMillis());
     assertThat(run.succeeded()).as(run.describe()).isTrue();
@@ -311,8 +317,8 @@ class KernelDaemonScenariosTest {
   }
 
   /** A VM whose script loads lp_busy (held) and runs the daemon on [lp_busy_fix_v1] with this stall policy. */
-  private static GuestRun busyFixScenario(String name, String stallTimeout, OnStall onStall) {
-    KernelVm vm = KernelVm.named(name);
+  private static GuestRun busyFixScenario(GuestKernel kernel, String name, String stallTimeout, OnStall onStall) {
+    KernelVm vm = kernel.vm(name);
     GuestDaemon d = GuestDaemon.in(vm);
     d.spec("fix.json", GuestDaemon.onStall(d.replaceable("lp_busy_fix_v1"), stallTimeout, onStall));
     return scenario(vm, name);

@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 
 /**
- * One boot of the pinned Debian kernel under QEMU (TCG, one vCPU) that runs one guest script and
+ * One boot of a pinned Debian kernel under QEMU (TCG, one vCPU) that runs one guest script and
  * powers off: about 3 s of boot, then the script's own time.
  *
  * <pre>{@code
@@ -37,7 +37,7 @@ import java.util.regex.Pattern;
  * <p>The guest (see {@code e2e/kernel/guest/init}) runs the script with busybox {@code sh} as root
  * in its initramfs, where {@code /lp/lib.sh} has the shell helpers, {@code /lp/modules} the test
  * modules, {@code /shared} the VM's shared directory (writable, on the host:
- * {@code e2e/target/kernel-vm/<name>}). The host's root is at {@code /host}, read-only, with the
+ * {@code e2e/target/kernel-vm/<release>/<name>}). The host's root is at {@code /host}, read-only, with the
  * guest's {@code /proc}, {@code /sys}, {@code /dev} and a tmpfs {@code /run} laid over it: in
  * {@code chroot /host} host paths are unchanged (the shared directory too, writable), so a host JVM
  * runs there against this kernel. {@link GuestJava} builds such a command.
@@ -67,8 +67,8 @@ public final class KernelVm {
   }
 
   /**
-   * A VM of the prepared image (running {@code prepare.sh} on first use) whose shared directory is
-   * {@code e2e/target/kernel-vm/<name>}, emptied now.
+   * A VM of the default kernel (bookworm's 6.1; running {@code prepare.sh} on first use) whose
+   * shared directory is {@code e2e/target/kernel-vm/<release>/<name>}, emptied now.
    */
   public static KernelVm named(String name) {
     return create(KernelImage.prepare(), name);
@@ -79,7 +79,7 @@ public final class KernelVm {
     if (!SAFE_NAME.matcher(name).matches()) {
       throw new IllegalArgumentException("VM name must match " + SAFE_NAME + ": " + name);
     }
-    Path dir = image.workDir().resolve(name).toAbsolutePath();
+    Path dir = image.vmDir().resolve(name).toAbsolutePath();
     deleteRecursively(dir);
     try {
       Files.createDirectories(dir);
