@@ -8,9 +8,9 @@
 original="$(cat /proc/cmdline)"
 
 lp_load lp_cmdline_v1
-lp_insmod lp_cumulative_v1
-for p in lp_cmdline_v1 lp_cumulative_v1; do echo "$p $(lp_attr "$p" replace)"; done | tee /shared/replace.values
-lp_wait_settled lp_cumulative_v1
+echo "lp_cmdline_v1 $(lp_attr lp_cmdline_v1 replace)" | tee /shared/replace.values
+lp_load lp_cumulative_v1
+echo "lp_cumulative_v1 $(lp_attr lp_cumulative_v1 replace)" | tee -a /shared/replace.values
 lp_list | tee /shared/sysfs.replaced
 grep '^lp_' /proc/modules | tee /shared/modules.replaced
 lp_attr lp_cumulative_v1 stack_order | tee /shared/stack_order.replaced

@@ -9,11 +9,12 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * A real-kernel test run once per kernel of the matrix ({@link GuestKernel#each()}), its
- * {@link GuestKernel} the test method's parameter; each run named with the kernel's release, e.g.
- * {@code stackedPatchesOfOneFunctionRunTheNewest(GuestKernel) on 6.12.117+deb13-amd64 (trixie)}.
+ * {@link GuestKernel} the test method's parameter; each run named with the kernel's release (the
+ * reports join it to the method's name: {@code stackedPatchesOfOneFunctionRunTheNewest(GuestKernel)
+ * on 6.12.117+deb13-amd64 (trixie)}).
  */
 @Target(ElementType.METHOD)
 @Retention(RetentionPolicy.RUNTIME)
-@ParameterizedTest(name = "{displayName} on {0}")
+@ParameterizedTest(name = "on {0}")
 @MethodSource("dev.livepatch.e2e.kernel.GuestKernel#each")
 public @interface OnEachKernel {}
