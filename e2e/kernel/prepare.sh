@@ -186,6 +186,7 @@ make_chroot() { # $1: target dir
 
 extract_headers() { # $1: target dir: usr/src/linux-headers-$KREL{,-common}, linux-kbuild-*
   local common kbuild
+  setup_own_apt
   common="linux-headers-$KERNEL_ABI-common"
   kbuild="linux-kbuild-$KERNEL_ABI"
   download_debs "linux-headers-$KREL" "$common" "$kbuild"
@@ -210,6 +211,7 @@ image_packages() {
 
 extract_image() { # $1: target dir
   local out="$1" p pkgs
+  [[ -n "$HEADERS" ]] || setup_own_apt
   read -ra pkgs < <(image_packages)
   download_debs "${pkgs[@]}"
   for p in "${pkgs[@]}"; do log "extracting $(basename "$(deb_of "$p")")"; dpkg-deb -x "$(deb_of "$p")" "$out"; done
@@ -349,8 +351,13 @@ main() {
   if [[ -n "$HEADERS" ]]; then
     toolchain="host $(gcc -dumpfullversion 2>/dev/null || echo unknown)"
   else
-    setup_own_apt
-    CHROOT_PACKAGES="$(chroot_packages)"
+    # What the pinned release needs from the archive, asked once (apt-cache on the tier's lists
+    # takes seconds) and kept beside the release's products: a warm run asks apt nothing.
+    if [[ ! -f "$CACHE/chroot-packages" ]]; then
+      setup_own_apt
+      chroot_packages >"$CACHE/chroot-packages.tmp" && mv "$CACHE/chroot-packages.tmp" "$CACHE/chroot-packages"
+    fi
+    CHROOT_PACKAGES="$(cat "$CACHE/chroot-packages")"
     # Keyed by what makes it, not by this script: an edit here must not cost a new chroot.
     CHROOT="$CACHE_ROOT/chroot/$SUITE-$(echo "$CHROOT_RECIPE $SUITE $CHROOT_PACKAGES $(dpkg-query -W -f='${Version}' debootstrap)" | sha256sum | cut -c1-16)"
     mkdir -p "$CACHE_ROOT/chroot"
