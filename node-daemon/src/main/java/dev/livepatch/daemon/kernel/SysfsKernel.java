@@ -7,7 +7,6 @@ import dev.livepatch.daemon.module.BuildId;
 import dev.livepatch.daemon.module.ModInfo;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -16,14 +15,13 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 /**
  * The kernel's livepatch interface read from sysfs and procfs under a host root prefix ({@code /host}
@@ -81,20 +79,23 @@ public final class SysfsKernel implements Kernel {
         String boot = readTask(root.resolve("proc/sys/kernel/random/boot_id")).orElse("");
         Map.Entry<String, Set<String>> known = symbolHandlers;
         if (known == null || !known.getKey().equals(boot)) {
-            // "<address> t replace_show": vmlinux's own text symbols; a module's end in "\t[module]"
-            try (Stream<String> lines = Files.lines(root.resolve("proc/kallsyms"), StandardCharsets.US_ASCII)) {
-                known = Map.entry(boot, lines.filter(l -> l.endsWith("_show") && (l.contains(" t ") || l.contains(" T ")))
-                        .map(l -> l.substring(l.lastIndexOf(' ') + 1)).filter(ATTRIBUTE_HANDLERS::contains).collect(Collectors.toSet()));
-            } catch (IOException | UncheckedIOException e) {
-                known = Map.entry(boot, Set.of()); // no kallsyms: nothing to tell by
+            Set<String> found = new HashSet<>();
+            try { // one string search per name (a one-shot daemon runs interpreted): "<address> t replace_show\n"
+                String all = new String(Files.readAllBytes(root.resolve("proc/kallsyms")), StandardCharsets.ISO_8859_1);
+                for (String name : List.of("replace_show", "stack_order_show")) {
+                    for (int i = all.indexOf(" " + name + "\n"); i >= 2 && !found.contains(name); i = all.indexOf(" " + name + "\n", i + 1)) {
+                        if ((all.charAt(i - 1) == 't' || all.charAt(i - 1) == 'T') && all.charAt(i - 2) == ' ') found.add(name);
+                    }
+                }
+            } catch (IOException e) {
+                found.clear(); // no kallsyms: nothing to tell by
             }
-            symbolHandlers = known;
+            symbolHandlers = known = Map.entry(boot, Set.copyOf(found));
         }
         return new KernelCapabilities(livepatch, known.getValue().contains("replace_show"), known.getValue().contains("stack_order_show"), false);
     }
 
-    private static final Set<String> ATTRIBUTE_HANDLERS = Set.of("replace_show", "stack_order_show");
-    private volatile Map.Entry<String, Set<String>> symbolHandlers; // boot id -> the handlers found then
+    private volatile Map.Entry<String, Set<String>> symbolHandlers; // boot id -> the handlers kallsyms had then
 
     @Override
     public List<PatchState> patches() throws KernelException {

@@ -26,9 +26,9 @@ class CapabilityProbeTest {
     private void kernel(String bootId, String... handlers) throws Exception {
         Files.createDirectories(root.resolve("sys/kernel/livepatch"));
         file("proc/sys/kernel/random/boot_id", bootId + "\n");
-        StringBuilder kallsyms = new StringBuilder("0000000000000000 T _text\n0000000000000000 t enabled_show\n");
+        // not the livepatch core's handlers: another name ending in one, a data symbol, a module's symbol
+        StringBuilder kallsyms = new StringBuilder("0000000000000000 T _text\n0000000000000000 t enabled_show\n0000000000000000 t xx_replace_show\n0000000000000000 d stack_order_show\n");
         for (String h : handlers) kallsyms.append("0000000000000000 t ").append(h).append('\n');
-        // a module's symbol of the same name is not the livepatch core's
         kallsyms.append("0000000000000000 t replaceable_show\t[lp_other]\n0000000000000000 t stack_order_show\t[lp_other]\n");
         file("proc/kallsyms", kallsyms.toString());
     }
