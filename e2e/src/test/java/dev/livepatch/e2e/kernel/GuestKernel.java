@@ -35,6 +35,12 @@ public record GuestKernel(String suite, String release) {
     return suites.stream().map(s -> new GuestKernel(s, KernelImage.pinnedRelease(s)));
   }
 
+  /** The first and the last kernel of {@link #each()} (6.1 and 7.2 with every suite selected). */
+  public static Stream<GuestKernel> oldestAndNewest() {
+    List<GuestKernel> all = each().toList();
+    return all.isEmpty() ? Stream.empty() : Stream.of(all.get(0), all.get(all.size() - 1)).distinct();
+  }
+
   /** This kernel's image, prepared on first use. */
   public KernelImage image() {
     return KernelImage.prepare(suite);

@@ -24,8 +24,9 @@ import java.util.Map;
 import org.junit.jupiter.api.Tag;
 
 /**
- * The node daemon's own code on every kernel of the matrix (Debian's 6.1, 6.12 and 7.2 booted in
- * QEMU; {@link GuestKernel}): each test boots a VM whose
+ * The node daemon's own code on the kernels of the matrix (Debian's 6.1, 6.12 and 7.2 booted in
+ * QEMU; {@link GuestKernel}): the tests of what a kernel's attributes change on each of them, the
+ * others on 6.1 and 7.2 ({@link OnOldestAndNewestKernel} says why). Each test boots a VM whose
  * script ({@code e2e/kernel/scenarios/daemon_*.sh}) runs one-shot passes of
  * {@code dev.livepatch.daemon.Main} in a JVM inside the guest against the guest's real
  * {@code /sys} and {@code /proc}, checks the kernel's state with the shell helpers, and leaves the
@@ -101,7 +102,7 @@ class KernelDaemonScenariosTest {
         .contains("livepatch: 'lp_cmdline_v1': starting unpatching transition");
   }
 
-  @OnEachKernel
+  @OnOldestAndNewestKernel
   void stacksTwoPatchesOfOneFunctionAndRetiresTheTopmost(GuestKernel kernel) {
     KernelVm vm = kernel.vm("daemon_stacked");
     GuestDaemon d = GuestDaemon.in(vm);
@@ -127,7 +128,7 @@ class KernelDaemonScenariosTest {
    * Retired topmost first (the stack: the daemon's record of the load order, or the kernel's stack_order where it has one),
    * not by name; and records lost are rebuilt by adopting the loaded patches whose build id is the spec's file's.
    */
-  @OnEachKernel
+  @OnOldestAndNewestKernel
   void retiresInReverseLoadOrder(GuestKernel kernel) throws java.io.IOException {
     KernelVm vm = kernel.vm("daemon_retire_order");
     GuestDaemon d = GuestDaemon.in(vm);
@@ -156,7 +157,7 @@ class KernelDaemonScenariosTest {
         .satisfies(lines -> assertThat(lines.get(0)).contains("'lp_cmdline_v1'"));
   }
 
-  @OnEachKernel
+  @OnOldestAndNewestKernel
   void upgradesAReplaceablePatchWhileThePinnedOneNeverDisappears(GuestKernel kernel) {
     KernelVm vm = kernel.vm("daemon_upgrade_keeps_pinned");
     GuestDaemon d = GuestDaemon.in(vm);
@@ -254,7 +255,7 @@ class KernelDaemonScenariosTest {
     assertReady(status(run, "unload"));
   }
 
-  @OnEachKernel
+  @OnOldestAndNewestKernel
   void revertsAStalledTransitionReportingTheBlockingTask(GuestKernel kernel) {
     GuestRun run = busyFixScenario(kernel, "daemon_stall_revert", "3s", OnStall.Revert);
     int pid = assertReportedStalledByTheHeldThread(run);
@@ -270,7 +271,7 @@ class KernelDaemonScenariosTest {
         .satisfies(transition("lp_busy_fix_v1", TransitionDirection.Patching, TransitionOutcome.Reverted));
   }
 
-  @OnEachKernel
+  @OnOldestAndNewestKernel
   void waitsOutAStallThatCompletesOnceTheTaskIsReleased(GuestKernel kernel) {
     GuestRun run = busyFixScenario(kernel, "daemon_stall_wait", "3s", OnStall.Wait);
     assertReportedStalledByTheHeldThread(run);
@@ -282,7 +283,7 @@ class KernelDaemonScenariosTest {
         .satisfies(transition("lp_busy_fix_v1", TransitionDirection.Patching, TransitionOutcome.CompletedAfterStall));
   }
 
-  @OnEachKernel
+  @OnOldestAndNewestKernel
   void convergesAfterBeingKilledInTheMiddleOfATransition(GuestKernel kernel) {
     GuestRun run = busyFixScenario(kernel, "daemon_killed_restart", "600s", OnStall.Wait);
 
