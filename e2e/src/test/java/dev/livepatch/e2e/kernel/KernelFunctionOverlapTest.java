@@ -20,10 +20,9 @@ import java.nio.file.Files;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
 
 /**
- * Function overlaps (docs/design.md §5 rule 10) on Debian's real kernel booted in QEMU, through the
+ * Function overlaps (docs/design.md §5 rule 10) on each of Debian's real kernels booted in QEMU, through the
  * daemon run in the guest as {@link KernelDaemonScenariosTest} runs it: the real modules' files read
  * before the load, the kernel's {@code <patch>/<object>/<function>,<sympos>} layout read after it.
  */
@@ -31,9 +30,9 @@ import org.junit.jupiter.api.Test;
 class KernelFunctionOverlapTest {
   private static final PatchedFunction CMDLINE = new PatchedFunction("vmlinux", "cmdline_proc_show", 1);
 
-  @Test
-  void theRealModulesFilesSayWhatTheyPatchWhereTheirKlpPatchIsStatic() throws IOException {
-    KernelImage image = KernelImage.prepare();
+  @OnEachKernel
+  void theRealModulesFilesSayWhatTheyPatchWhereTheirKlpPatchIsStatic(GuestKernel kernel) throws IOException {
+    KernelImage image = kernel.image();
     assertThat(read(image, "lp_cmdline_v1")).isEqualTo(new KlpElf.Patch(false, Set.of(CMDLINE)));
     assertThat(read(image, "lp_cumulative_v2")).isEqualTo(new KlpElf.Patch(true, Set.of(CMDLINE)));
     assertThat(read(image, "lp_version_v1").functions()).containsExactly(new PatchedFunction("vmlinux", "version_proc_show", 1));
@@ -42,9 +41,9 @@ class KernelFunctionOverlapTest {
     assertThat(KlpElf.read(Files.readAllBytes(image.module("lp_plain")))).as("not a livepatch").isEmpty();
   }
 
-  @Test
-  void refusesBeforeTheLoadDisablesAfterItAndAcceptsWhatTheSpecAllows() {
-    KernelVm vm = KernelVm.named("daemon_function_overlap");
+  @OnEachKernel
+  void refusesBeforeTheLoadDisablesAfterItAndAcceptsWhatTheSpecAllows(GuestKernel kernel) {
+    KernelVm vm = kernel.vm("daemon_function_overlap");
     GuestDaemon d = GuestDaemon.in(vm);
     NodeModule accepted = d.replaceable("lp_cmdline_v2");
     accepted.setAllowFunctionOverlap(List.of("cmdline_proc_show"));
