@@ -12,7 +12,9 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -54,12 +56,14 @@ public final class KernelVm {
   public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(3);
 
   private static final Pattern SAFE_NAME = Pattern.compile("[A-Za-z0-9_.-]+");
+  private static final Pattern BOOT_PARAMETER = Pattern.compile("[a-z0-9_.-]+(=[A-Za-z0-9_.,:-]+)?");
   private static final Pattern ENV_KEY = Pattern.compile("[A-Z_][A-Z0-9_]*");
 
   private final KernelImage image;
   private final Path sharedDir;
   private final Map<String, String> env = new LinkedHashMap<>();
   private Duration timeout = DEFAULT_TIMEOUT;
+  private final List<String> bootParameters = new ArrayList<>();
 
   private KernelVm(KernelImage image, Path sharedDir) {
     this.image = image;
@@ -95,6 +99,17 @@ public final class KernelVm {
       throw new IllegalArgumentException("not a shell variable name: " + key);
     }
     env.put(key, value);
+    return this;
+  }
+
+  /** Adds these to the kernel's command line ({@code run-vm.sh}'s {@code LP_VM_APPEND}), e.g. {@code preempt=full}. */
+  public KernelVm bootParameters(String... parameters) {
+    for (String p : parameters) {
+      if (!BOOT_PARAMETER.matcher(p).matches()) {
+        throw new IllegalArgumentException("not a kernel boot parameter (name or name=value): " + p);
+      }
+      bootParameters.add(p);
+    }
     return this;
   }
 
@@ -154,6 +169,7 @@ public final class KernelVm {
         .redirectErrorStream(true)
         .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
     builder.environment().putAll(image.runVmEnvironment());
+    if (!bootParameters.isEmpty()) builder.environment().put("LP_VM_APPEND", String.join(" ", bootParameters));
     long start = System.nanoTime();
     AtomicLong scriptBegan = new AtomicLong(-1);
     Process qemu = builder.start();
