@@ -29,7 +29,8 @@ class KernelReplaceVerificationTest {
     return GuestKernel.each().filter(GuestKernel::hasReplaceAttribute);
   }
 
-  @ParameterizedTest(name = "on {0}")
+  // none when -Dlivepatch.kernels names only kernels without replace (6.1): nothing to run, nothing passed
+  @ParameterizedTest(name = "on {0}", allowZeroInvocations = true)
   @MethodSource("kernelsWithReplace")
   void anUndeclaredAtomicReplaceIsCaughtFromTheKernelsReplaceAttribute(GuestKernel kernel) throws IOException {
     assertThat(KlpElf.read(Files.readAllBytes(kernel.image().module("lp_rt_cumulative")))).as("built at run time: unreadable").isEmpty();
