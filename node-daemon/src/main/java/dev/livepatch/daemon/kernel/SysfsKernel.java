@@ -15,7 +15,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,11 +35,13 @@ public final class SysfsKernel implements Kernel {
     private final Path root;
     private final Path livepatchDir;
     private final AttributeWriter writer;
+    private final LivepatchCoreSymbols coreSymbols;
 
     public SysfsKernel(Path hostRoot, AttributeWriter writer) {
         this.root = hostRoot;
         this.livepatchDir = hostRoot.resolve("sys/kernel/livepatch");
         this.writer = writer;
+        this.coreSymbols = new LivepatchCoreSymbols(hostRoot.resolve("proc/kallsyms"));
     }
 
     public SysfsKernel(Path hostRoot) { this(hostRoot, AttributeWriter.REAL); }
@@ -76,26 +77,10 @@ public final class SysfsKernel implements Kernel {
             return new KernelCapabilities(livepatch, Files.exists(d.resolve("replace")), Files.exists(d.resolve("stack_order")),
                     Files.exists(d.resolve("replaceable")));
         }
-        String boot = readTask(root.resolve("proc/sys/kernel/random/boot_id")).orElse("");
-        Map.Entry<String, Set<String>> known = symbolHandlers;
-        if (known == null || !known.getKey().equals(boot)) {
-            Set<String> found = new HashSet<>();
-            try { // one string search per name (a one-shot daemon runs interpreted): "<address> t replace_show\n"
-                String all = new String(Files.readAllBytes(root.resolve("proc/kallsyms")), StandardCharsets.ISO_8859_1);
-                for (String name : List.of("replace_show", "stack_order_show")) {
-                    for (int i = all.indexOf(" " + name + "\n"); i >= 2 && !found.contains(name); i = all.indexOf(" " + name + "\n", i + 1)) {
-                        if ((all.charAt(i - 1) == 't' || all.charAt(i - 1) == 'T') && all.charAt(i - 2) == ' ') found.add(name);
-                    }
-                }
-            } catch (IOException e) {
-                found.clear(); // no kallsyms: nothing to tell by
-            }
-            symbolHandlers = known = Map.entry(boot, Set.copyOf(found));
-        }
-        return new KernelCapabilities(livepatch, known.getValue().contains("replace_show"), known.getValue().contains("stack_order_show"), false);
+        Set<String> handlers = coreSymbols.present(readTask(root.resolve("proc/sys/kernel/random/boot_id")).orElse(""));
+        return new KernelCapabilities(livepatch, handlers.contains(LivepatchCoreSymbols.REPLACE),
+                handlers.contains(LivepatchCoreSymbols.STACK_ORDER), false);
     }
-
-    private volatile Map.Entry<String, Set<String>> symbolHandlers; // boot id -> the handlers kallsyms had then
 
     @Override
     public List<PatchState> patches() throws KernelException {
