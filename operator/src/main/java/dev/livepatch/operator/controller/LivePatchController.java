@@ -117,14 +117,12 @@ public final class LivePatchController implements Reconciler<LivePatch>, Cleaner
     }
 
     /**
-     * The fleet from the caches. NodeLivePatches go through {@code get}, which prefers what this
-     * operator just wrote ({@link #written}) over an older informer copy; {@code list} reads the
-     * informer alone, and a reconcile right after a batch of admissions would admit the nodes whose
-     * watch events lag again (a 409 each). The transitions the nodes report are counted here, where
-     * every reconcile reads them.
+     * The fleet from the caches. Each node's NodeLivePatch goes through {@code get}, which prefers
+     * what this operator just wrote ({@link #written}, creations included) over an older informer
+     * copy. The transitions the nodes report are counted here, where every reconcile reads them.
      */
     private Fleet fleet(Context<LivePatch> context) {
-        Fleet fleet = Fleet.of(nodes.list(), nodeLivePatches.list().map(n -> nodeLivePatches.get(ResourceID.fromResource(n)).orElse(n)),
+        Fleet fleet = Fleet.of(nodes.list().toList(), name -> nodeLivePatches.get(new ResourceID(name)), nodeLivePatches.list(),
                 context.getPrimaryCache().list());
         metrics.observed(fleet.nodeLivePatches().values());
         return fleet;

@@ -13,7 +13,9 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -49,6 +51,18 @@ public final class Fleet {
         return new Fleet(nodes.sorted(Comparator.comparing(n -> n.getMetadata().getName())).toList(),
                 nlps.collect(Collectors.toMap(n -> n.getMetadata().getName(), n -> n, (a, b) -> a)),
                 livePatches.sorted(OLDEST_FIRST).toList());
+    }
+
+    /**
+     * The fleet with each node's NodeLivePatch looked up by the node's name in {@code freshest}
+     * (what this operator just wrote, else the informer's copy), and the informer's list for those
+     * without a node. Listing the informer alone misses an object created a moment ago whose watch
+     * event has not arrived: the next reconcile would see its node pending and admit it again.
+     */
+    public static Fleet of(List<Node> nodes, Function<String, Optional<NodeLivePatch>> freshest, Stream<NodeLivePatch> informer,
+                           Stream<LivePatch> livePatches) {
+        Stream<NodeLivePatch> byNode = nodes.stream().map(n -> freshest.apply(n.getMetadata().getName())).flatMap(Optional::stream);
+        return of(nodes.stream(), Stream.concat(byNode, informer), livePatches);
     }
 
     public List<Node> nodes() {
