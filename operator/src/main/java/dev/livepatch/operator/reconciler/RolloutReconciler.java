@@ -15,6 +15,7 @@ import dev.livepatch.operator.write.StatusWriter;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -69,8 +70,12 @@ public final class RolloutReconciler implements AutoCloseable {
         Instant now = clock.instant();
         RolloutPlan plan = planner.rollout(observer.forRollout(lp, fleet, now), now);
         long planned = System.nanoTime();
-        carryOut(lp, plan, written);
-        report(lp, plan, String.format("read+plan=%dms act=%dms", (planned - began) / 1_000_000, (System.nanoTime() - planned) / 1_000_000));
+        Set<String> stored = new HashSet<>();
+        carryOut(lp, plan, (before, after) -> {
+            stored.add(after.getMetadata().getName());
+            written.written(before, after);
+        });
+        report(lp, plan, stored, String.format("read+plan=%dms act=%dms", (planned - began) / 1_000_000, (System.nanoTime() - planned) / 1_000_000));
         return plan.requeue().orElseThrow();
     }
 
@@ -128,7 +133,8 @@ public final class RolloutReconciler implements AutoCloseable {
         }
     }
 
-    private void report(LivePatch lp, RolloutPlan plan, String took) {
+    /** Logs the reconcile; counts as admitted the nodes whose spec write went through ({@code stored}), not those that lost a race. */
+    private void report(LivePatch lp, RolloutPlan plan, Set<String> stored, String took) {
         Plan p = plan.admission();
         String name = lp.getMetadata().getName();
         if (p == null) {
@@ -137,8 +143,9 @@ public final class RolloutReconciler implements AutoCloseable {
             return;
         }
         metrics.nodes(name, p.countsAfterAdmission());
-        if (!p.admit().isEmpty()) {
-            metrics.admitted(name, p.admit().size());
+        long admitted = p.admit().stream().filter(stored::contains).count();
+        if (admitted > 0) {
+            metrics.admitted(name, (int) admitted);
         }
         LOG.info("reconciled livepatch={} generation={} phase={} summary=\"{}\" admitted=[{}] released={} concurrency={} interval={} slowed={} took=\"{}\"",
                 name, lp.getMetadata().getGeneration(), plan.status().getPhase(), plan.status().getSummary(), StatusEvents.names(p.admit()),

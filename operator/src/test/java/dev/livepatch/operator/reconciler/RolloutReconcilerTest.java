@@ -34,9 +34,10 @@ class RolloutReconcilerTest {
     private final InMemoryCluster cluster = new InMemoryCluster();
     private final NodeSpecBatches batches = new NodeSpecBatches(cluster);
     private final ManualClock clock = new ManualClock(Instant.parse("2026-05-01T12:00:00Z"));
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private final RolloutReconciler reconciler = new RolloutReconciler(new Observer(),
             new RolloutPlanner(new Planner(PacingPolicy.defaults()), Duration.ofSeconds(60)), batches, new StatusWriter(cluster), cluster,
-            new OperatorMetrics(new SimpleMeterRegistry(), java.time.Instant.EPOCH), clock);
+            new OperatorMetrics(registry, java.time.Instant.EPOCH), clock);
 
     @AfterEach
     void close() {
@@ -53,6 +54,19 @@ class RolloutReconcilerTest {
         assertThat(admitted("fix")).containsExactly("n0", "n1");
         assertThat(cluster.livePatch("fix").getStatus().getInProgressNodes()).isEqualTo(2);
         assertThat(cluster.reasons()).containsOnlyOnce(Reasons.ADMITTED);
+    }
+
+    @Test
+    void aNodeWhoseAdmissionLostARaceIsNotCountedAsAdmittedAgain() {
+        nodes(2);
+        cluster.add(livePatch("fix", s -> s.getRollout().setMaxConcurrent(new IntOrString(2))));
+        var before = cluster.fleet(); // a cache that has not seen the admissions yet
+
+        reconcile("fix");
+        reconciler.reconcile(cluster.livePatch("fix"), before, (b, a) -> { });
+
+        assertThat(admitted("fix")).containsExactly("n0", "n1");
+        assertThat(registry.get("livepatch_admissions").tag("livepatch", "fix").counter().count()).isEqualTo(2.0);
     }
 
     @Test
