@@ -142,6 +142,7 @@ rm -rf "$root/usr/lib/x86_64-linux-gnu/gconv" "$root$jre/lib/ct.sym" "$root$jre/
 [[ -x "$root$jre/bin/java" ]] || die "no JRE at $jre after extraction"
 # The update-alternatives link openjdk's postinst would make.
 ln -sfn "$jre/bin/java" "$root/usr/bin/java"
+# (The image's PATH has the JRE's bin first as well: Jib's entrypoint `java` is the launcher itself.)
 mkdir -p "$root/etc/ssl/certs/java"
 "$java_cmd" "$here/Cacerts.java" "$root/usr/share/ca-certificates/mozilla" "$root/etc/ssl/certs/java/cacerts"
 cat > "$root/etc/passwd" <<'EOF'
@@ -172,14 +173,16 @@ archive="$staging/archive"; mkdir -p "$archive"
 mv "$layer.gz" "$archive/$layer_sum.tar.gz"
 created="$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y-%m-%dT%H:%M:%SZ)"
 pkgs_label="$(awk '{print $2}' <<<"$manifest" | sed 's/\.deb$//' | tr '\n' ' ' | sed 's/ $//')"
-config="$(printf '{"architecture":"amd64","os":"linux","created":"%s","config":{"User":"%s","Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin","JAVA_HOME=%s","LANG=C.UTF-8"],"WorkingDir":"/","Labels":{"org.opencontainers.image.title":"livepatch-base-%s","dev.livepatch.base.packages":"%s"}},"rootfs":{"type":"layers","diff_ids":["%s"]},"history":[{"created":"%s","created_by":"images/base/build.sh %s"}]}' \
-  "$created" "$user" "$jre" "$flavour" "$pkgs_label" "$diff_id" "$created" "$flavour")"
+config="$(printf '{"architecture":"amd64","os":"linux","created":"%s","config":{"User":"%s","Env":["PATH=%s/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin","JAVA_HOME=%s","LANG=C.UTF-8"],"WorkingDir":"/","Labels":{"org.opencontainers.image.title":"livepatch-base-%s","dev.livepatch.base.packages":"%s"}},"rootfs":{"type":"layers","diff_ids":["%s"]},"history":[{"created":"%s","created_by":"images/base/build.sh %s"}]}' \
+  "$created" "$user" "$jre" "$jre" "$flavour" "$pkgs_label" "$diff_id" "$created" "$flavour")"
 config_sum="$(printf '%s' "$config" | sha256sum | cut -d' ' -f1)"
 printf '%s' "$config" > "$archive/$config_sum.json"
 printf '[{"Config":"%s.json","RepoTags":["livepatch-base-%s:%s"],"Layers":["%s.tar.gz"]}]' \
   "$config_sum" "$flavour" "$key" "$layer_sum" > "$archive/manifest.json"
-tar -C "$archive" --sort=name --format=posix --numeric-owner --owner=0 --group=0 --mtime="@$SOURCE_DATE_EPOCH" \
-  --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime -cf "$staging/image.tar" .
+# Members named without "./" (Jib refuses a "./" entry), in byte order.
+(cd "$archive" && LC_ALL=C ls | LC_ALL=C sort) > "$staging/members"
+tar -C "$archive" --format=posix --numeric-owner --owner=0 --group=0 --mtime="@$SOURCE_DATE_EPOCH" \
+  --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime -cf "$staging/image.tar" -T "$staging/members"
 printf 'sha256:%s\n' "$config_sum" > "$staging/image-id"
 rm -rf "$root" "$archive"
 chmod 755 "$staging"
