@@ -184,7 +184,7 @@ printf '[{"Config":"%s.json","RepoTags":["livepatch-base-%s:%s"],"Layers":["%s.t
 tar -C "$archive" --format=posix --numeric-owner --owner=0 --group=0 --mtime="@$SOURCE_DATE_EPOCH" \
   --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime -cf "$staging/image.tar" -T "$staging/members"
 printf 'sha256:%s\n' "$config_sum" > "$staging/image-id"
-rm -rf "$root" "$archive"
+rm -rf "$root" "$archive" "$staging/members"
 chmod 755 "$staging"
 
 if [[ "$mode" == rebuild ]]; then
