@@ -60,29 +60,46 @@ command -v "$java_cmd" >/dev/null || die "no java to run Cacerts.java (set JAVA_
 mkdir -p "$cache_root/debs/partial" "$cache_root/apt"
 apt_state="$(mktemp -d "$cache_root/apt/state-$flavour.XXXXXX")"
 trap 'rm -rf "$apt_state"' EXIT
-# An empty dpkg database, but for the virtual packages: apt resolves as on an empty root.
-# Each is the candidate's own record without its relations (one with unmet dependencies would be
-# broken), on hold (else apt upgrades it to the candidate, which it takes for another version).
-touch "$apt_state/status"
-# shellcheck disable=SC2086
-[[ -z "$virtual" ]] || apt-cache show --no-all-versions $virtual 2>"$apt_state/virtual.err" \
-  | awk '/^((Pre-)?Depends|Recommends|Suggests|Breaks|Conflicts|Replaces|Enhances):/ {skip = 1; next}
-         /^ / && skip {next} {skip = 0} /^$/ {print "Status: hold ok installed"} {print}' > "$apt_state/status" \
-  || die "no candidate of some of '$virtual' (virtual in $conf): $(tail -n1 "$apt_state/virtual.err")"
-for p in $virtual; do grep -q "^Package: $p\$" "$apt_state/status" || die "no candidate of '$p' (virtual in $conf)"; done
 apt_opts=(-q -o Debug::NoLocking=1 -o "Dir::State::status=$apt_state/status" -o "Dir::Cache::archives=$cache_root/debs"
   -o "Dir::Cache::pkgcache=" -o "Dir::Cache::srcpkgcache=" -o APT::Install-Recommends=false -o APT::Sandbox::User="$(id -un)")
 
-# shellcheck disable=SC2086
-# --print-uris leaves out what the archives directory already holds: resolve against an empty one.
-mkdir -p "$apt_state/none/partial"
-resolved="$(apt-get "${apt_opts[@]}" -o "Dir::Cache::archives=$apt_state/none" --print-uris -y install $packages 2>"$apt_state/resolve.err" | grep "^'")" \
-  || die "apt could not resolve '$packages' against this machine's package lists: $(tail -n3 "$apt_state/resolve.err") (run apt-get update?)"
+# An empty dpkg database, but for the virtual packages: apt resolves as on an empty root. Each is the
+# candidate's own record without its relations (one with unmet dependencies would be broken), on
+# hold (else apt upgrades it to the candidate, which it takes for another version). Then the
+# resolution, against an empty archives directory (--print-uris leaves out what one already holds).
+resolve() {
+  : >"$apt_state/status"
+  # shellcheck disable=SC2086
+  [[ -z "$virtual" ]] || apt-cache show --no-all-versions $virtual 2>"$apt_state/resolve.err" \
+    | awk '/^((Pre-)?Depends|Recommends|Suggests|Breaks|Conflicts|Replaces|Enhances):/ {skip = 1; next}
+           /^ / && skip {next} {skip = 0} /^$/ {print "Status: hold ok installed"} {print}' > "$apt_state/status" \
+    || return 1
+  for p in $virtual; do
+    grep -q "^Package: $p\$" "$apt_state/status" || { echo "no candidate of '$p' (virtual in $conf)" >"$apt_state/resolve.err"; return 1; }
+  done
+  mkdir -p "$apt_state/none/partial"
+  # shellcheck disable=SC2086
+  resolved="$(apt-get "${apt_opts[@]}" -o "Dir::Cache::archives=$apt_state/none" --print-uris -y install $packages \
+    2>"$apt_state/resolve.err" | grep "^'")"
+}
+# The machine's lists are refreshed once when they lack a package (a fresh machine has none) or name
+# files the mirror no longer has; as root only, elsewhere the error says what to run.
+refresh_lists() {
+  [[ $(id -u) == 0 && -z "${lists_refreshed:-}" ]] || return 1
+  log "apt lists are missing or stale: apt-get update"
+  lists_refreshed=1
+  apt-get update -qq >&2
+}
+until resolve; do
+  refresh_lists || die "apt could not resolve '$packages' (virtual: '$virtual') against this machine's package lists: $(tail -n3 "$apt_state/resolve.err") (run apt-get update as root)"
+done
+
 # Download what is missing (apt checks each file against the signed index).
 if awk '{print $2}' <<<"$resolved" | while read -r file; do [[ -f "$cache_root/debs/$file" ]] || exit 1; done; then :; else
   # shellcheck disable=SC2086
-  apt-get "${apt_opts[@]}" -d -y install $packages >"$apt_state/download.log" 2>&1 \
-    || die "downloading the packages failed: $(tail -n3 "$apt_state/download.log")"
+  until apt-get "${apt_opts[@]}" -d -y install $packages >"$apt_state/download.log" 2>&1; do
+    refresh_lists && resolve || die "downloading the packages failed: $(tail -n3 "$apt_state/download.log")"
+  done
 fi
 # "<sha256> <file>" of every resolved .deb, in name order: what the key is made of.
 manifest="$(awk '{print $2}' <<<"$resolved" | sort | while read -r file; do
