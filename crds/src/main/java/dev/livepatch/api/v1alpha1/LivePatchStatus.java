@@ -37,6 +37,12 @@ public class LivePatchStatus {
     private Pacing pacing;
     private CanaryStatus canary;
     private RetryStatus retry;
+    @JsonPropertyDescription("The maintenance window in force or the next to open; absent without rollout.windows.")
+    private WindowStatus window;
+    @JsonPropertyDescription("The step of a staged rollout; absent without rollout.steps.")
+    private StepStatus step;
+    @JsonPropertyDescription("True while rollout.emergency is in force: its own concurrency, no windows, steps or bake times.")
+    private Boolean emergency;
 
     public Long getObservedGeneration() { return observedGeneration; }
     public void setObservedGeneration(Long observedGeneration) { this.observedGeneration = observedGeneration; }
@@ -70,4 +76,10 @@ public class LivePatchStatus {
     public void setCanary(CanaryStatus canary) { this.canary = canary; }
     public RetryStatus getRetry() { return retry; }
     public void setRetry(RetryStatus retry) { this.retry = retry; }
+    public WindowStatus getWindow() { return window; }
+    public void setWindow(WindowStatus window) { this.window = window; }
+    public StepStatus getStep() { return step; }
+    public void setStep(StepStatus step) { this.step = step; }
+    public Boolean getEmergency() { return emergency; }
+    public void setEmergency(Boolean emergency) { this.emergency = emergency; }
 }

@@ -11,13 +11,20 @@ import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.IntOrString;
+import java.util.List;
 
 /** Pacing of a rollout across the targeted nodes (docs/design.md §3.1, §6.2). */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(value = "!has(self.steps) || size(self.steps) == 0 || !has(self.canaryNodes) || self.canaryNodes == 0",
+        message = "set canaryNodes or steps, not both: canaryNodes N is the step [{nodes: N}] followed by a pause; with steps, use a bake time"
+                + " (or paused: true) instead", reason = "FieldValueForbidden")
+@ValidationRule(value = "!has(self.emergencyMaxConcurrent) || !has(self.maxConcurrent) || type(self.emergencyMaxConcurrent) != int"
+        + " || type(self.maxConcurrent) != int || self.emergencyMaxConcurrent >= self.maxConcurrent",
+        message = "emergencyMaxConcurrent must be at least maxConcurrent: an emergency roll-off is never slower than the rollout", reason = "FieldValueInvalid")
 public class RolloutSpec {
     /** Go-style durations as Kubernetes writes them: 30s, 1m30s, 500ms, 2h. */
     public static final String DURATION_PATTERN = "^([0-9]{1,6}(ms|s|m|h))+$";
-    static final String PERCENT_1_TO_100 = "^([1-9][0-9]?|100)%$";
+    public static final String PERCENT_1_TO_100 = "^([1-9][0-9]?|100)%$";
 
     @Default("1")
     @ValidationRule(value = "type(self) == int ? self >= 1 : self.matches('" + PERCENT_1_TO_100 + "')",
@@ -78,6 +85,39 @@ public class RolloutSpec {
     // Explicit, so that the @JsonIgnore on the isPaused() convenience does not hide the property.
     @JsonProperty
     private Boolean paused = false;
+
+    @Size(max = 16)
+    @JsonPropertyDescription("Weekly maintenance windows: outside every one no node is admitted (transitions already running finish). Empty: always open.")
+    private List<MaintenanceWindow> windows;
+
+    @Size(max = 20)
+    @JsonPropertyDescription("Staged rollout: each step admits up to its nodes (cumulative), then waits until they are updated, none failed,"
+            + " and its bake time has passed. After the last step the remaining nodes follow. Not together with canaryNodes.")
+    private List<RolloutStep> steps;
+
+    @Default("false")
+    @JsonPropertyDescription("Roll out (or off) fast: emergencyMaxConcurrent nodes at once, no interval, ignoring windows, steps and their bake"
+            + " times, and the canary pause. paused, nodeCooldown, maxFailedNodes and the stall-aware slow-down still apply.")
+    @JsonProperty
+    private Boolean emergency = false;
+
+    @Default("25%")
+    @ValidationRule(value = "type(self) == int ? self >= 1 : self.matches('" + PERCENT_1_TO_100 + "')",
+            message = "emergencyMaxConcurrent must be an integer >= 1 or a percentage from 1% to 100%", reason = "FieldValueInvalid")
+    @JsonPropertyDescription("Nodes in a kernel transition at once while emergency is true: an integer or a percentage (rounded up), at least maxConcurrent.")
+    private IntOrString emergencyMaxConcurrent = new IntOrString("25%");
+
+    public List<MaintenanceWindow> getWindows() { return windows; }
+    public void setWindows(List<MaintenanceWindow> windows) { this.windows = windows; }
+    public List<RolloutStep> getSteps() { return steps; }
+    public void setSteps(List<RolloutStep> steps) { this.steps = steps; }
+    public Boolean getEmergency() { return emergency; }
+    public void setEmergency(Boolean emergency) { this.emergency = emergency; }
+    public IntOrString getEmergencyMaxConcurrent() { return emergencyMaxConcurrent; }
+    public void setEmergencyMaxConcurrent(IntOrString emergencyMaxConcurrent) { this.emergencyMaxConcurrent = emergencyMaxConcurrent; }
+
+    @JsonIgnore
+    public boolean isEmergency() { return Boolean.TRUE.equals(emergency); }
 
     public IntOrString getMaxConcurrent() { return maxConcurrent; }
     public void setMaxConcurrent(IntOrString maxConcurrent) { this.maxConcurrent = maxConcurrent; }

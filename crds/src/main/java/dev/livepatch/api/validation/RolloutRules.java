@@ -36,9 +36,10 @@ final class RolloutRules {
         if (r.getCanaryNodes() != null && (r.getCanaryNodes() < 0 || r.getCanaryNodes() > MAX_CANARY_NODES)) {
             out.add(new Violation(at + ".canaryNodes", "must be between 0 and " + MAX_CANARY_NODES + ", got " + r.getCanaryNodes()));
         }
+        ScheduleRules.validate(r, out);
     }
 
-    private static void validateIntOrPercent(IntOrString value, int minCount, String at, List<Violation> out) {
+    static void validateIntOrPercent(IntOrString value, int minCount, String at, List<Violation> out) {
         if (value == null) {
             return;
         }
@@ -50,7 +51,7 @@ final class RolloutRules {
         }
     }
 
-    private static void validateDuration(String text, Duration min, String at, List<Violation> out) {
+    static void validateDuration(String text, Duration min, String at, List<Violation> out) {
         if (text == null) {
             return;
         }
