@@ -15,6 +15,8 @@ import dev.livepatch.operator.rollout.PlanInput;
 import dev.livepatch.operator.rollout.Planner;
 import dev.livepatch.operator.rollout.Reasons;
 import dev.livepatch.operator.rollout.RolloutPolicy;
+import dev.livepatch.operator.rollout.steps.Steps;
+import dev.livepatch.operator.rollout.window.WindowSchedule;
 import dev.livepatch.operator.write.EventNote;
 import dev.livepatch.operator.write.NodeSpec;
 import io.fabric8.kubernetes.api.model.IntOrString;
@@ -124,6 +126,7 @@ public final class RolloutPlanner {
             events.add(EventNote.normal(Reasons.ADMITTED, "unloading from " + StatusEvents.names(plan.admit())));
         }
         events.addAll(StatusEvents.newFailures(lp.getStatus(), status, plan));
+        events.addAll(ScheduleEvents.of(lp.getStatus(), status, plan));
         Duration requeue = plan.nextCheck().map(t -> Duration.between(now, t)).filter(d -> d.compareTo(MIN_REQUEUE) > 0)
                 .filter(d -> d.compareTo(resync) < 0).orElse(MIN_REQUEUE.multipliedBy(5));
         return new RolloutPlan(plan, status, false, false, unloads, List.of(), events, Optional.of(requeue));
@@ -137,8 +140,9 @@ public final class RolloutPlanner {
         } catch (IllegalArgumentException e) {
             p = RolloutPolicy.from(new RolloutSpec()); // an invalid spec still gets unloaded, with the default pacing
         }
+        // Windows and steps do not hold a deletion (like the pause); an emergency speeds it up.
         return new RolloutPolicy(p.maxConcurrent(), p.interval(), p.nodeCooldown(), IntOrPercent.parse(new IntOrString("100%")).orElseThrow(),
-                0, false, p.progressDeadline());
+                0, false, p.progressDeadline()).scheduled(WindowSchedule.NONE, Steps.NONE, p.emergency(), p.emergencyMaxConcurrent());
     }
 
     private static long generation(LivePatch lp) {

@@ -50,9 +50,24 @@ final class StatusBuilder {
         } else {
             s.setCanary(null);
         }
+        ScheduleStatus.record(s, plan);
         Conditions conditions = new Conditions(previousConditions(lp), generation(lp), now);
         String summary = s.getSummary();
-        if (plan.hold() == Hold.PAUSED || plan.hold() == Hold.CANARY_PAUSE) {
+        if (plan.hold() == Hold.OUTSIDE_WINDOW || plan.hold() == Hold.BAKING) {
+            boolean window = plan.hold() == Hold.OUTSIDE_WINDOW;
+            String why = window ? ScheduleStatus.waiting(plan) : ScheduleStatus.baking(plan);
+            String reason = window ? Reasons.WAITING_FOR_WINDOW : Reasons.BAKING;
+            s.setPhase(LivePatchPhase.Progressing);
+            conditions.set(Conditions.READY, false, reason, summary + "; " + why)
+                    .set(Conditions.RECONCILING, true, reason, why)
+                    .set(Conditions.STALLED, false, reason, "waiting, not stalled");
+        } else if (plan.hold() == Hold.STEP_UNHEALTHY) {
+            String why = ScheduleStatus.unhealthy(plan);
+            s.setPhase(LivePatchPhase.Stalled);
+            conditions.set(Conditions.READY, false, Reasons.STEP_UNHEALTHY, summary + "; " + why)
+                    .set(Conditions.RECONCILING, false, Reasons.STEP_UNHEALTHY, why)
+                    .set(Conditions.STALLED, true, Reasons.STEP_UNHEALTHY, why);
+        } else if (plan.hold() == Hold.PAUSED || plan.hold() == Hold.CANARY_PAUSE) {
             boolean canary = plan.hold() == Hold.CANARY_PAUSE || !plan.canaries().isEmpty() && plan.canariesCleared();
             String why = canary ? "the canaries " + plan.canaries() + " are done; set spec.rollout.paused to false to roll out to the rest"
                     : "spec.rollout.paused is true";
@@ -76,9 +91,9 @@ final class StatusBuilder {
                     .set(Conditions.RECONCILING, false, reason, "nothing left to admit")
                     .set(Conditions.STALLED, false, reason, "not stalled");
         } else {
-            String pacing = plan.pacing().slowed() ? "; slowed: " + plan.pacing().reason() : "";
+            String pacing = (plan.pacing().slowed() ? "; slowed: " + plan.pacing().reason() : "") + ScheduleStatus.progressNote(plan);
             s.setPhase(LivePatchPhase.Progressing);
-            conditions.set(Conditions.READY, false, Reasons.PROGRESSING, summary)
+            conditions.set(Conditions.READY, false, Reasons.PROGRESSING, summary + ScheduleStatus.progressNote(plan))
                     .set(Conditions.RECONCILING, true, Reasons.ROLLING_OUT, summary + pacing)
                     .set(Conditions.STALLED, false, Reasons.ROLLING_OUT, "not stalled");
         }
@@ -90,6 +105,7 @@ final class StatusBuilder {
         LivePatchStatus s = withCounts(lp, plan, now);
         Counts c = plan.countsAfterAdmission();
         s.setSummary(what + ": " + (c.pending() + c.inProgress()) + " node(s) left");
+        s.setEmergency(plan.schedule().emergency() ? Boolean.TRUE : null);
         s.setPhase(LivePatchPhase.Deleting);
         s.setConditions(new Conditions(previousConditions(lp), generation(lp), now)
                 .set(Conditions.READY, false, Reasons.DELETING, s.getSummary())

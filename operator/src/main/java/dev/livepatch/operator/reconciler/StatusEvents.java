@@ -38,6 +38,7 @@ final class StatusEvents {
             events.add(EventNote.normal(Reasons.NODES_UPDATED, (updated - updatedBefore) + " more node(s) updated: " + status.getSummary()));
         }
         events.addAll(newFailures(previous, status, plan));
+        events.addAll(ScheduleEvents.of(previous, status, plan));
         String retriedBefore = previous == null || previous.getRetry() == null ? null : previous.getRetry().getToken();
         if (status.getRetry() != null && !status.getRetry().getToken().equals(retriedBefore)) {
             events.add(EventNote.normal(Reasons.RETRYING_FAILED, "spec.rollout.retryFailed is '" + status.getRetry().getToken()

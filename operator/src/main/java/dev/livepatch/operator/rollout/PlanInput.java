@@ -25,4 +25,9 @@ public record PlanInput(long generation, RolloutPolicy policy, List<NodeView> no
                      Long canaryPausedGeneration, Instant lastAdmission, List<TransitionSample> history, Instant now, boolean unload) {
         this(generation, policy, nodes, recordedCanaries, canaryPausedGeneration, lastAdmission, history, now, unload, null);
     }
+
+    /** The same input under another policy. */
+    public PlanInput withPolicy(RolloutPolicy other) {
+        return new PlanInput(generation, other, nodes, recordedCanaries, canaryPausedGeneration, lastAdmission, history, now, unload, retryGeneration);
+    }
 }

@@ -18,6 +18,10 @@ import java.util.stream.Stream;
  * clock to the nodes to admit now and the status to report (docs/design.md §6.2). Admitting is done by the
  * caller; the planner never touches a cluster, so it is tested with generated fleets.
  *
+ * <p>Windows, steps and emergencies (docs/design.md §6.6–§6.8) come in as a {@link Schedule}: outside every
+ * window nothing is admitted, a step admits up to its count and waits for its bake, and an
+ * emergency replaces the policy by {@link RolloutPolicy#inForce()}.
+ *
  * <p>Order of admission is deterministic: canaries first (in their recorded order), then node name.
  * Until the canaries are done and the canary pause of their revision has been lifted, only canaries
  * are admitted. Nothing is admitted while paused or while failed plus stalled nodes exceed
@@ -36,7 +40,8 @@ public final class Planner {
         this.pacer = new Pacer(pacing);
     }
 
-    public Plan plan(PlanInput in) {
+    public Plan plan(PlanInput request) {
+        PlanInput in = request.withPolicy(request.policy().inForce());
         Map<String, NodeView> byName = in.nodes().stream().map(n -> judged(n, in))
                 .collect(Collectors.toMap(NodeView::name, Function.identity(), (a, b) -> a.name().compareTo(b.name()) <= 0 ? a : b));
         List<NodeView> nodes = byName.values().stream().sorted(Comparator.comparing(NodeView::name)).toList();
@@ -45,10 +50,13 @@ public final class Planner {
         boolean canariesCleared = canariesCleared(in, canaries, byName);
         int budget = in.policy().failureBudgetFor(counts.target());
         EffectivePacing pacing = pacer.pace(in.policy(), counts.target(), counts.stalled(), in.history(), in.now());
-        Hold hold = hold(in, counts, budget, canaries, canariesCleared, byName);
+        Schedule schedule = new Schedule(in.policy().windows().at(in.now()), in.policy().steps().progress(nodes, in.now()), in.policy().emergency());
+        Hold held = hold(in, counts, budget, canaries, canariesCleared, byName);
+        Hold hold = held == Hold.NONE ? schedule.hold() : held;
         List<NodeView> failures = failures(nodes);
+        Optional<Instant> deadlines = earliest(schedule.changesAt(), deadlineEnd(nodes, in));
         if (hold != Hold.NONE) {
-            return new Plan(List.of(), counts, pacing, canaries, hold, budget, failures, deadlineEnd(nodes, in), canariesCleared);
+            return new Plan(List.of(), counts, pacing, canaries, hold, budget, failures, deadlines, canariesCleared, schedule);
         }
         List<NodeView> order = admissionOrder(nodes, canaries, canariesCleared, byName);
         Instant now = in.now();
@@ -56,19 +64,18 @@ public final class Planner {
         Optional<Instant> cooldownEnd = order.stream().filter(n -> n.ready() && !n.kernelBusy() && coolingDown(n, in))
                 .map(n -> n.lastTransitionAt().plus(in.policy().nodeCooldown())).min(Comparator.naturalOrder());
         long busy = nodes.stream().filter(NodeView::occupiesSlot).count();
-        int slots = (int) Math.max(0, pacing.concurrency() - busy);
+        int slots = Math.min(schedule.step().room(), (int) Math.max(0, pacing.concurrency() - busy));
         if (!pacing.interval().isZero()) {
             Instant intervalEnd = in.lastAdmission() == null ? now : in.lastAdmission().plus(pacing.interval());
             if (now.isBefore(intervalEnd)) {
                 Optional<Instant> next = order.isEmpty() ? Optional.empty() : Optional.of(intervalEnd);
-                return new Plan(List.of(), counts, pacing, canaries, hold, budget, failures, earliest(next, deadlineEnd(nodes, in)),
-                        canariesCleared);
+                return new Plan(List.of(), counts, pacing, canaries, hold, budget, failures, earliest(next, deadlines), canariesCleared, schedule);
             }
             slots = Math.min(slots, 1);
         }
         List<String> admit = eligible.stream().limit(slots).map(NodeView::name).toList();
         Optional<Instant> next = admit.isEmpty() ? cooldownEnd : Optional.empty();
-        return new Plan(admit, counts, pacing, canaries, hold, budget, failures, earliest(next, deadlineEnd(nodes, in)), canariesCleared);
+        return new Plan(admit, counts, pacing, canaries, hold, budget, failures, earliest(next, deadlines), canariesCleared, schedule);
     }
 
     /**

@@ -24,5 +24,17 @@ public final class Reasons {
     public static final String RELEASED = "Released";
     public static final String UNLOADED = "Unloaded";
 
+    /** No maintenance window is open: the rollout waits for the next (docs/design.md §6.6). */
+    public static final String WAITING_FOR_WINDOW = "WaitingForWindow";
+    public static final String WINDOW_OPEN = "WindowOpen";
+    /** A step's nodes are updated and its bake time runs (§6.7). */
+    public static final String BAKING = "Baking";
+    public static final String STEP_ADVANCED = "StepAdvanced";
+    /** A node of a staged rollout fails its health gates: the steps stop (§6.7). */
+    public static final String STEP_UNHEALTHY = "StepUnhealthy";
+    /** spec.rollout.emergency is in force (§6.8). */
+    public static final String EMERGENCY = "EmergencyRollout";
+    public static final String EMERGENCY_ENDED = "EmergencyEnded";
+
     private Reasons() {}
 }

@@ -1,0 +1,20 @@
+package dev.livepatch.operator.rollout.steps;
+
+import dev.livepatch.operator.rollout.NodeState;
+import dev.livepatch.operator.rollout.NodeView;
+import java.util.List;
+
+/**
+ * Whether a step's nodes hold their health gates, the condition for the next step to start
+ * (docs/design.md §6.7). Today a node fails them when its rollout state is FAILED (a module Failed,
+ * or NodeUnresponsive). This is the one place that decides it: per-node health-gate results that
+ * the daemons report in their NodeLivePatch status are to be read here.
+ */
+public final class StepHealth {
+    private StepHealth() {}
+
+    /** The admitted nodes that fail their health gates, by name. */
+    public static List<NodeView> failingNodes(List<NodeView> admitted) {
+        return admitted.stream().filter(n -> n.state() == NodeState.FAILED).toList();
+    }
+}
