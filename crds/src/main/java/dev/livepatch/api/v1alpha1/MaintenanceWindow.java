@@ -18,22 +18,21 @@ import java.util.List;
         reason = "FieldValueInvalid")
 public class MaintenanceWindow {
     public static final String TIME_PATTERN = "^([01][0-9]|2[0-3]):[0-5][0-9]$";
-    public static final String DAY_PATTERN = "^(Mon|Tue|Wed|Thu|Fri|Sat|Sun)$";
 
     @Required
     @Size(min = 1, max = 7)
-    @ValidationRule(value = "self.all(d, d.matches('" + DAY_PATTERN + "'))",
-            message = "days must be among Mon, Tue, Wed, Thu, Fri, Sat, Sun", reason = "FieldValueInvalid")
     @JsonPropertyDescription("Days the window opens on: Mon, Tue, Wed, Thu, Fri, Sat, Sun.")
-    private List<String> days = new ArrayList<>();
+    private List<Weekday> days = new ArrayList<>();
 
     @Required
     @Pattern(TIME_PATTERN)
+    @Size(max = 5)
     @JsonPropertyDescription("When the window opens, HH:MM (24-hour) in timeZone.")
     private String start;
 
     @Required
     @Pattern(TIME_PATTERN)
+    @Size(max = 5)
     @JsonPropertyDescription("When the window closes, HH:MM in timeZone; at or before start: the next day.")
     private String end;
 
@@ -43,15 +42,15 @@ public class MaintenanceWindow {
 
     public MaintenanceWindow() {}
 
-    public MaintenanceWindow(List<String> days, String start, String end, String timeZone) {
+    public MaintenanceWindow(List<Weekday> days, String start, String end, String timeZone) {
         this.days = days;
         this.start = start;
         this.end = end;
         this.timeZone = timeZone;
     }
 
-    public List<String> getDays() { return days; }
-    public void setDays(List<String> days) { this.days = days; }
+    public List<Weekday> getDays() { return days; }
+    public void setDays(List<Weekday> days) { this.days = days; }
     public String getStart() { return start; }
     public void setStart(String start) { this.start = start; }
     public String getEnd() { return end; }

@@ -5,6 +5,7 @@ import static dev.livepatch.api.validation.Violation.abbreviate;
 import dev.livepatch.api.v1alpha1.MaintenanceWindow;
 import dev.livepatch.api.v1alpha1.RolloutSpec;
 import dev.livepatch.api.v1alpha1.RolloutStep;
+import dev.livepatch.api.v1alpha1.Weekday;
 import dev.livepatch.api.values.IntOrPercent;
 import dev.livepatch.api.values.WeeklyTimes;
 import java.time.Duration;
@@ -46,10 +47,10 @@ final class ScheduleRules {
         if (w.getDays() == null || w.getDays().isEmpty()) {
             out.add(new Violation(at + ".days", "name at least one day: Mon, Tue, Wed, Thu, Fri, Sat or Sun"));
         } else {
-            Set<String> seen = new HashSet<>();
-            for (String d : w.getDays()) {
-                if (WeeklyTimes.day(d).isEmpty()) {
-                    out.add(new Violation(at + ".days", "'" + abbreviate(String.valueOf(d)) + "' is not a day: use Mon, Tue, Wed, Thu, Fri, Sat or Sun"));
+            Set<Weekday> seen = new HashSet<>();
+            for (Weekday d : w.getDays()) {
+                if (d == null) {
+                    out.add(new Violation(at + ".days", "an empty day: use Mon, Tue, Wed, Thu, Fri, Sat or Sun"));
                 } else if (!seen.add(d)) {
                     out.add(new Violation(at + ".days", d + " is listed twice"));
                 }

@@ -49,6 +49,19 @@ class ExamplesTest {
     }
 
     @Test
+    void examplesCoverWindowsStepsAndAnEmergency() throws IOException {
+        List<RolloutSpec> rollouts = examples().map(ExamplesTest::read).map(lp -> lp.getSpec().getRollout()).toList();
+
+        assertThat(rollouts).anySatisfy(r -> assertThat(r.getWindows()).hasSizeGreaterThanOrEqualTo(2)
+                .anyMatch(w -> w.getTimeZone().contains("/")));
+        assertThat(rollouts).anySatisfy(r -> assertThat(r.getSteps()).extracting(st -> st.getNodes().toString()).hasSize(3));
+        assertThat(rollouts).anySatisfy(r -> {
+            assertThat(r.isEmergency()).isTrue();
+            assertThat(r.getWindows()).isNotEmpty();
+        });
+    }
+
+    @Test
     void unsetRolloutFieldsTakeTheDocumentedDefaults() throws IOException {
         LivePatch lp = read(EXAMPLES.resolve("canary-rollout.yaml"));
         RolloutSpec r = lp.getSpec().getRollout();

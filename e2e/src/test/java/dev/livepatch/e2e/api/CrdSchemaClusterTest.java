@@ -108,6 +108,17 @@ class CrdSchemaClusterTest {
     }
 
     @Test
+    void acceptsWindowsStepsAndAnEmergency() {
+        GenericKubernetesResource created = create(valid(s -> {
+            window(s);
+            step(s);
+            rollout(s).put("emergency", true);
+            rollout(s).put("emergencyMaxConcurrent", "50%");
+        }));
+        assertThat(map(spec(created).get("rollout"))).containsEntry("emergency", true).containsKeys("windows", "steps");
+    }
+
+    @Test
     void acceptsPercentagesAndGoDurations() {
         GenericKubernetesResource created = create(valid(s -> {
             Map<String, Object> rollout = map(s.computeIfAbsent("rollout", k -> new java.util.HashMap<>()));
@@ -154,6 +165,18 @@ class CrdSchemaClusterTest {
                 bad("retryFailed over 253 characters", s -> rollout(s).put("retryFailed", "x".repeat(254)), "spec.rollout.retryFailed"),
                 bad("onStall unknown", s -> rollout(s).put("onStall", "Explode"), "supported values: \"Revert\", \"Wait\""),
                 bad("canaryNodes negative", s -> rollout(s).put("canaryNodes", -1), "spec.rollout.canaryNodes"),
+                bad("window on an unknown day", s -> window(s).put("days", List.of("Monday")), "spec.rollout.windows[0].days[0]: Unsupported value: \"Monday\""),
+                bad("window start not HH:MM", s -> window(s).put("start", "2am"), "spec.rollout.windows[0].start"),
+                bad("window end 24:00", s -> window(s).put("end", "24:00"), "spec.rollout.windows[0].end"),
+                bad("window start equals end", s -> window(s).put("end", "02:00"), "a maintenance window's start and end must differ"),
+                bad("window without days", s -> window(s).remove("days"), "spec.rollout.windows[0].days: Required value"),
+                bad("step without nodes", s -> step(s).remove("nodes"), "spec.rollout.steps[0].nodes: Required value"),
+                bad("step bake over 24h", s -> step(s).put("bake", "25h"), "a step's bake must be at most 24h"),
+                bad("step bake in words", s -> step(s).put("bake", "ten minutes"), "spec.rollout.steps[0].bake"),
+                bad("steps beside canaryNodes", s -> { step(s); rollout(s).put("canaryNodes", 2); }, "set canaryNodes or steps, not both"),
+                bad("emergency slower than the rollout", s -> { rollout(s).put("maxConcurrent", 5); rollout(s).put("emergency", true);
+                    rollout(s).put("emergencyMaxConcurrent", 2); }, "emergencyMaxConcurrent must be at least maxConcurrent"),
+                bad("emergencyMaxConcurrent 0", s -> rollout(s).put("emergencyMaxConcurrent", 0), "emergencyMaxConcurrent must be an integer >= 1"),
                 bad("removalPolicy unknown", s -> s.put("removalPolicy", "Forget"), "supported values: \"Retain\", \"Unload\""));
     }
 
@@ -222,6 +245,21 @@ class CrdSchemaClusterTest {
 
     private static Map<String, Object> rollout(Map<String, Object> spec) {
         return map(spec.computeIfAbsent("rollout", k -> new java.util.HashMap<String, Object>()));
+    }
+
+    /** The first of spec.rollout.windows, a valid one until changed. */
+    private static Map<String, Object> window(Map<String, Object> spec) {
+        return firstOf(rollout(spec), "windows", Map.of("days", List.of("Mon"), "start", "02:00", "end", "04:00", "timeZone", "Europe/Berlin"));
+    }
+
+    /** The first of spec.rollout.steps, a valid one until changed. */
+    private static Map<String, Object> step(Map<String, Object> spec) {
+        return firstOf(rollout(spec), "steps", Map.of("nodes", 1, "bake", "10m"));
+    }
+
+    private static Map<String, Object> firstOf(Map<String, Object> rollout, String key, Map<String, Object> valid) {
+        List<Object> items = list(rollout.computeIfAbsent(key, k -> new ArrayList<>(List.of(new java.util.HashMap<>(valid)))));
+        return map(items.get(0));
     }
 
     private static void addModule(Map<String, Object> spec, String name, boolean replaceable, boolean atomicReplace) {

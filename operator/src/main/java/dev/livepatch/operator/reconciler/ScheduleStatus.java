@@ -78,8 +78,11 @@ final class ScheduleStatus {
             s.append(p.index() < p.steps() ? "; step " + (p.index() + 1) + "/" + p.steps() + ": up to " + p.allowance() + " node(s)"
                     : "; every step baked: the remaining nodes follow");
         }
-        if (schedule.window().scheduled()) {
-            s.append("; in maintenance window ").append(schedule.window().window().describe()).append(" until ").append(schedule.window().closesAt());
+        WindowState w = schedule.window();
+        if (w.scheduled() && w.open()) {
+            s.append("; in maintenance window ").append(w.window().describe()).append(" until ").append(w.closesAt());
+        } else if (w.scheduled()) {
+            s.append("; outside the maintenance windows (the next opens at ").append(w.nextOpensAt()).append(")");
         }
         return s.toString();
     }

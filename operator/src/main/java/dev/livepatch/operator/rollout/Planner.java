@@ -50,7 +50,8 @@ public final class Planner {
         boolean canariesCleared = canariesCleared(in, canaries, byName);
         int budget = in.policy().failureBudgetFor(counts.target());
         EffectivePacing pacing = pacer.pace(in.policy(), counts.target(), counts.stalled(), in.history(), in.now());
-        Schedule schedule = new Schedule(in.policy().windows().at(in.now()), in.policy().steps().progress(nodes, in.now()), in.policy().emergency());
+        // The windows of the spec even in an emergency, which ignores them: the status still shows them.
+        Schedule schedule = new Schedule(request.policy().windows().at(in.now()), in.policy().steps().progress(nodes, in.now()), in.policy().emergency());
         Hold held = hold(in, counts, budget, canaries, canariesCleared, byName);
         Hold hold = held == Hold.NONE ? schedule.hold() : held;
         List<NodeView> failures = failures(nodes);

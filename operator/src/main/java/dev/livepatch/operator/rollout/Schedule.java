@@ -8,13 +8,17 @@ import java.util.Optional;
 
 /**
  * When the rollout may admit, beside its pacing: the maintenance windows, the step, and whether an
- * emergency overrides both (docs/design.md §6.6–§6.8).
+ * emergency overrides both (docs/design.md §6.6–§6.8). In an emergency the window is the spec's,
+ * reported and ignored, and the step is {@link StepProgress#NONE}.
  */
 public record Schedule(WindowState window, StepProgress step, boolean emergency) {
     public static final Schedule NONE = new Schedule(WindowState.ALWAYS_OPEN, StepProgress.NONE, false);
 
-    /** Why the schedule admits nothing now, or NONE. */
+    /** Why the schedule admits nothing now, or NONE: always NONE in an emergency. */
     public Hold hold() {
+        if (emergency) {
+            return Hold.NONE;
+        }
         if (!window.open()) {
             return Hold.OUTSIDE_WINDOW;
         }

@@ -1,6 +1,7 @@
 package dev.livepatch.operator.rollout.window;
 
 import dev.livepatch.api.v1alpha1.MaintenanceWindow;
+import dev.livepatch.api.v1alpha1.Weekday;
 import dev.livepatch.api.values.WeeklyTimes;
 import java.time.DayOfWeek;
 import java.time.Instant;
@@ -30,7 +31,7 @@ public record Window(Set<DayOfWeek> days, LocalTime start, LocalTime end, ZoneId
 
     /** From a spec that passed validation. */
     public static Window from(MaintenanceWindow w) {
-        Set<DayOfWeek> days = w.getDays().stream().map(d -> WeeklyTimes.day(d).orElseThrow(() -> new IllegalArgumentException("day " + d)))
+        Set<DayOfWeek> days = w.getDays().stream().map(Weekday::day)
                 .collect(Collectors.toCollection(() -> EnumSet.noneOf(DayOfWeek.class)));
         return new Window(days, WeeklyTimes.time(w.getStart()).orElseThrow(), WeeklyTimes.time(w.getEnd()).orElseThrow(),
                 WeeklyTimes.zone(w.getTimeZone() == null ? "UTC" : w.getTimeZone()).orElseThrow());
@@ -53,7 +54,7 @@ public record Window(Set<DayOfWeek> days, LocalTime start, LocalTime end, ZoneId
 
     /** "Mon,Tue 02:00-04:00 Europe/Berlin", as status.window shows it. */
     public String describe() {
-        String names = days.stream().sorted().map(WeeklyTimes::name).collect(Collectors.joining(","));
+        String names = days.stream().sorted().map(d -> Weekday.of(d).name()).collect(Collectors.joining(","));
         return names + " " + start + "-" + end + " " + zone.getId();
     }
 
