@@ -102,6 +102,39 @@ class ScheduleScenariosTest {
   }
 
   @Test
+  void aNodeFailingInAStepStopsTheStepsUntilItIsRetried(ControlPlane cp) {
+    try (Scenario s = Scenario.start(cp, FleetSettings.defaults())) {
+      List<String> nodes = s.fleet.addNodes(ControlPlane.uniqueName("unhealthy"), 5);
+      s.fleet.failNextLoad(nodes.get(1));
+      String lp = s.livePatch("unhealthy", List.of(s.module("lp_unhealthy_fix", true)), spec -> {
+        spec.getRollout().setMaxFailedNodes(new IntOrString(2)); // within the budget: the steps, not the budget, stop it
+        spec.getRollout().setSteps(List.of(new RolloutStep(new IntOrString(1), "1s"), new RolloutStep(new IntOrString(3), "1s"),
+            new RolloutStep(new IntOrString("100%"), null)));
+      });
+
+      LivePatchStatus baking = s.awaitStatus(lp, st -> st.getStep() != null && "Baking".equals(st.getStep().getState()));
+      assertThat(Kstatus.build().compute(Serialization.asJson(s.get(lp))).status()).as("kstatus while baking").isEqualTo("InProgress");
+      assertThat(baking.getPhase()).isEqualTo(LivePatchPhase.Progressing);
+
+      LivePatchStatus stopped = s.awaitStatus(lp, st -> st.getStep() != null && "Unhealthy".equals(st.getStep().getState()) && st.getInProgressNodes() == 0);
+      assertThat(stopped.getPhase()).isEqualTo(LivePatchPhase.Stalled);
+      assertThat(stopped.getStep().getIndex()).isEqualTo(2);
+      assertThat(condition(stopped, "Stalled").orElseThrow().getReason()).isEqualTo(Reasons.STEP_UNHEALTHY);
+      assertThat(condition(stopped, "Stalled").orElseThrow().getMessage()).contains("step 2/3 stopped: 1 node(s) failed: " + nodes.get(1));
+      long admittedWhenStopped = admitted(s, lp);
+      assertThat(admittedWhenStopped).as("the second step's three nodes").isEqualTo(3);
+      sleep(Duration.ofSeconds(2));
+      assertThat(admitted(s, lp)).as("nothing admitted while the steps are stopped").isEqualTo(admittedWhenStopped);
+
+      s.edit(lp, spec -> spec.getRollout().setRetryFailed("after-the-fix"));
+      LivePatchStatus done = s.awaitStatus(lp, st -> st.getPhase() == LivePatchPhase.Complete);
+      assertThat(done.getUpdatedNodes()).isEqualTo(5);
+      assertThat(done.getFailedNodes()).isZero();
+      assertThat(reasons(s, lp)).contains(Reasons.STEP_UNHEALTHY);
+    }
+  }
+
+  @Test
   void anEmergencyDuringABakeRollsOnAtOnceOutsideEveryWindowAndSaysSo(ControlPlane cp) {
     try (Scenario s = Scenario.start(cp, FleetSettings.defaults())) {
       s.fleet.addNodes(ControlPlane.uniqueName("emergency"), 8);

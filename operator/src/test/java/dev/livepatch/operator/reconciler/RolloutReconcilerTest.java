@@ -8,7 +8,9 @@ import dev.livepatch.api.fixture.DaemonReport;
 import dev.livepatch.api.v1alpha1.LivePatch;
 import dev.livepatch.api.v1alpha1.LivePatchPhase;
 import dev.livepatch.api.v1alpha1.LivePatchSpec;
+import dev.livepatch.api.v1alpha1.MaintenanceWindow;
 import dev.livepatch.api.v1alpha1.ModuleState;
+import dev.livepatch.api.v1alpha1.Weekday;
 import dev.livepatch.api.v1alpha1.RemovalPolicy;
 import dev.livepatch.operator.metrics.OperatorMetrics;
 import dev.livepatch.operator.observer.Observer;
@@ -132,6 +134,28 @@ class RolloutReconcilerTest {
         assertThat(again).isPresent();
         assertThat(admitted("fix")).containsExactly("n1");
         assertThat(cluster.reasons()).contains(Reasons.DELETING);
+    }
+
+    @Test
+    void unloadUnderAnEmergencyRollsOffAtItsOwnConcurrencyOutsideTheWindowsAndSaysSo() {
+        started(4, s -> {
+            s.getRollout().setMaxConcurrent(new IntOrString(4));
+            s.getRollout().setInterval("0s");
+            s.getRollout().setNodeCooldown("0s");
+        });
+        List.of("n0", "n1", "n2", "n3").forEach(n -> daemonReports(n, ModuleState.Enabled));
+        LivePatch lp = cluster.livePatch("fix");
+        lp.getSpec().getRollout().setMaxConcurrent(new IntOrString(1));
+        lp.getSpec().getRollout().setInterval("5m");
+        lp.getSpec().getRollout().setWindows(List.of(new MaintenanceWindow(List.of(Weekday.Sat), "01:00", "02:00", "UTC"))); // a Friday noon: closed
+        lp.getSpec().getRollout().setEmergency(true);
+        lp.getSpec().getRollout().setEmergencyMaxConcurrent(new IntOrString(3));
+
+        reconciler.cleanup(lp, cluster.fleet(), (b, a) -> { });
+
+        assertThat(admitted("fix")).as("still carrying the module").hasSize(1);
+        assertThat(cluster.livePatch("fix").getStatus().getEmergency()).isTrue();
+        assertThat(cluster.reasons()).contains(Reasons.EMERGENCY);
     }
 
     @Test
