@@ -76,7 +76,9 @@ final class ProgressView {
     int updated = (int) map.chars().filter(c -> c == '#').count();
     String counts = String.format("%s: %s, %d/%d updated, %d in progress, %d stalled, %d failed, kernels in transition: %d",
         stage, phase, updated, names.size(), count(map, '~'), count(map, '!'), count(map, 'x'), fleet.kernelsInTransition());
-    String pacing = current && s.getPacing() != null && s.getPacing().getReason() != null ? "pacing slowed: " + s.getPacing().getReason() : null;
+    String slowed = current && s.getPacing() != null && s.getPacing().getReason() != null ? "pacing slowed: " + s.getPacing().getReason() : null;
+    String schedule = current ? StagedRollout.describe(s) : null;
+    String pacing = slowed == null ? schedule : schedule == null ? slowed : schedule + "; " + slowed;
     if (live) {
       List<String> lines = new java.util.ArrayList<>();
       int filled = names.isEmpty() ? 0 : updated * BAR_WIDTH / names.size();

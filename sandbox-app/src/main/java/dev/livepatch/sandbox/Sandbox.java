@@ -27,6 +27,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
 import java.util.List;
 import java.util.Map;
 
@@ -140,8 +142,8 @@ public final class Sandbox {
       PatchModule pinned = world.module(PINNED, false);
       PatchModule cumulative = world.module(CUMULATIVE, true);
       world.create(example(world, List.of(pinned, cumulative)));
-      out.printf("[sandbox] applied LivePatch %s: %s (pinned) and %s (replaceable), 20%% of the nodes at a time%n",
-          livePatchName, PINNED, CUMULATIVE);
+      out.printf("[sandbox] applied LivePatch %s: %s (pinned) and %s (replaceable), 20%% of the nodes at a time%s%n",
+          livePatchName, PINNED, CUMULATIVE, options.staged() ? "; " + StagedRollout.DESCRIPTION : "");
       StageFollower follower = new StageFollower(world.client(), world.fleet(), livePatchName, out, live, options.untilComplete());
       Outcome rollout = follower.follow(1, "rollout");
       if (rollout == Outcome.FAILED && options.untilComplete()) {
@@ -185,6 +187,9 @@ public final class Sandbox {
     r.setStallTimeout("5s");
     r.setOnStall(OnStall.Wait);
     r.setMaxFailedNodes(new IntOrString("25%"));
+    if (options.staged()) {
+      StagedRollout.apply(r, ZonedDateTime.now(ZoneOffset.UTC));
+    }
     spec.setRollout(r);
     spec.setRemovalPolicy(RemovalPolicy.Unload);
     LivePatch lp = new LivePatch();

@@ -9,16 +9,19 @@ import java.util.List;
  * @param nodes simulated nodes (default 20)
  * @param stallRate probability that a node's first transition stalls for a while (default 0)
  * @param untilComplete exit 0 once the rollout and the upgrade complete, non-zero when they fail
+ * @param staged a maintenance window that opens at the next whole minute and three steps with bake times
  */
-public record SandboxOptions(int nodes, double stallRate, boolean untilComplete) {
+public record SandboxOptions(int nodes, double stallRate, boolean untilComplete, boolean staged) {
 
   public static final String USAGE = """
-      usage: ./sandbox [--nodes N] [--stall-rate R] [--until-complete]
+      usage: ./sandbox [--nodes N] [--stall-rate R] [--until-complete] [--staged]
 
         --nodes N          simulated nodes (default 20, at most 500)
         --stall-rate R     probability (0..1) that a node's first kernel transition stalls for 8 s (default 0)
         --until-complete   exit 0 when the rollout and the upgrade complete, 1 when they fail; otherwise
                            keep running (kubectl works against it) until Ctrl-C
+        --staged           roll out in a maintenance window that opens at the next whole minute, in steps:
+                           1 node, bake 5s; 25%, bake 5s; then the rest
       """;
 
   public SandboxOptions {
@@ -30,6 +33,10 @@ public record SandboxOptions(int nodes, double stallRate, boolean untilComplete)
     }
   }
 
+  public SandboxOptions(int nodes, double stallRate, boolean untilComplete) {
+    this(nodes, stallRate, untilComplete, false);
+  }
+
   public static SandboxOptions defaults() {
     return new SandboxOptions(20, 0, false);
   }
@@ -39,6 +46,7 @@ public record SandboxOptions(int nodes, double stallRate, boolean untilComplete)
     int nodes = 20;
     double stallRate = 0;
     boolean untilComplete = false;
+    boolean staged = false;
     List<String> rest = new ArrayList<>();
     for (String a : args) {
       if (!a.isBlank()) {
@@ -51,11 +59,12 @@ public record SandboxOptions(int nodes, double stallRate, boolean untilComplete)
         case "--nodes" -> nodes = parseInt(flag, value(rest, ++i, flag));
         case "--stall-rate" -> stallRate = parseDouble(flag, value(rest, ++i, flag));
         case "--until-complete" -> untilComplete = true;
+        case "--staged" -> staged = true;
         case "-h", "--help" -> throw new Help();
         default -> throw new IllegalArgumentException("unknown argument '" + flag + "'");
       }
     }
-    return new SandboxOptions(nodes, stallRate, untilComplete);
+    return new SandboxOptions(nodes, stallRate, untilComplete, staged);
   }
 
   private static String value(List<String> args, int i, String flag) {

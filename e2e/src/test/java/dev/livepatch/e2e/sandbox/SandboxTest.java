@@ -43,6 +43,20 @@ class SandboxTest {
     assertThat(cp.client().resources(LivePatch.class).withName(name).get()).as("removed afterwards").isNull();
   }
 
+  @Test
+  void stagedWaitsForItsWindowThenGoesStepByStep(ControlPlane cp) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+    String name = ControlPlane.uniqueName("staged");
+    int code = new Sandbox(SandboxOptions.parse("--nodes", "4", "--until-complete", "--staged"), out, false, name, name).run(cp, Instant.now());
+    String text = bytes.toString(StandardCharsets.UTF_8);
+    System.out.print(text);
+
+    assertThat(code).as(text).isZero();
+    assertThat(text).contains("in a maintenance window from the next whole minute").contains("waiting for window ")
+        .contains("step 1/3 Baking").contains("rollout and upgrade complete");
+  }
+
   /**
    * {@code ./sandbox} as a process of its own (its own control plane) on a class path holding the
    * operator's, the daemon's and the sandbox's jars: the terminal gets progress and no logback
