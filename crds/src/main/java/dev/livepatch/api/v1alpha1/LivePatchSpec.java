@@ -1,6 +1,8 @@
 package dev.livepatch.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Required;
@@ -38,12 +40,29 @@ public class LivePatchSpec {
     @JsonPropertyDescription("On deletion: Unload rolls the modules off the nodes with the rollout's pacing; Retain leaves the kernels patched.")
     private RemovalPolicy removalPolicy = RemovalPolicy.Unload;
 
+    @Default("false")
+    @JsonPropertyDescription("Every targeted node fetches and verifies each module (sha256, livepatch flag, vermagic, name, atomic replace, "
+            + "function overlaps) and reports ReadyToApply or the reason, loading nothing; status.preflight counts the outcome. "
+            + "Setting it back to false starts the rollout.")
+    // Explicit, so that the @JsonIgnore on the isPreflight() convenience does not hide the property.
+    @JsonProperty
+    private Boolean preflight = false;
+
+    @JsonPropertyDescription("Health gates each node's daemon watches after enabling a module of this LivePatch, for their bake time.")
+    private HealthGates healthGates;
+
     public LabelSelector getNodeSelector() { return nodeSelector; }
     public void setNodeSelector(LabelSelector nodeSelector) { this.nodeSelector = nodeSelector; }
     public List<PatchModule> getModules() { return modules; }
     public void setModules(List<PatchModule> modules) { this.modules = modules; }
     public RolloutSpec getRollout() { return rollout; }
     public void setRollout(RolloutSpec rollout) { this.rollout = rollout; }
+    public Boolean getPreflight() { return preflight; }
+    public void setPreflight(Boolean preflight) { this.preflight = preflight; }
+    @JsonIgnore
+    public boolean isPreflight() { return Boolean.TRUE.equals(preflight); }
+    public HealthGates getHealthGates() { return healthGates; }
+    public void setHealthGates(HealthGates healthGates) { this.healthGates = healthGates; }
     public RemovalPolicy getRemovalPolicy() { return removalPolicy; }
     public void setRemovalPolicy(RemovalPolicy removalPolicy) { this.removalPolicy = removalPolicy; }
 }

@@ -36,6 +36,8 @@ public class LivePatchStatus {
     private List<NodeFailure> failures = new ArrayList<>();
     private Pacing pacing;
     private CanaryStatus canary;
+    @JsonPropertyDescription("While spec.preflight is true: how many targeted nodes are ready to apply, not ready, or yet to report.")
+    private PreflightStatus preflight;
     private RetryStatus retry;
     @JsonPropertyDescription("The maintenance window in force or the next to open; absent without rollout.windows.")
     private WindowStatus window;
@@ -72,6 +74,8 @@ public class LivePatchStatus {
     public void setFailures(List<NodeFailure> failures) { this.failures = failures; }
     public Pacing getPacing() { return pacing; }
     public void setPacing(Pacing pacing) { this.pacing = pacing; }
+    public PreflightStatus getPreflight() { return preflight; }
+    public void setPreflight(PreflightStatus preflight) { this.preflight = preflight; }
     public CanaryStatus getCanary() { return canary; }
     public void setCanary(CanaryStatus canary) { this.canary = canary; }
     public RetryStatus getRetry() { return retry; }

@@ -34,6 +34,9 @@ public class NodeLivePatchStatus {
     @Size(max = 256)
     @JsonPropertyDescription("Functions patched by more than one enabled patch, read from each patch's /sys/kernel/livepatch/<patch>/<object>/<function>,<sympos>.")
     private List<FunctionOverlap> functionOverlaps = new ArrayList<>();
+    @Size(max = 256)
+    @JsonPropertyDescription("The health watch of each patch enabled with healthGates: Watching during its bake, then Passed or Failed with the lines that failed it.")
+    private List<HealthGateStatus> healthGates = new ArrayList<>();
     @JsonPropertyDescription("Ready (kernel matches spec), Progressing, Stalled, Degraded.")
     private List<Condition> conditions = new ArrayList<>();
 
@@ -57,6 +60,8 @@ public class NodeLivePatchStatus {
     public void setPendingUnloads(List<PendingUnload> pendingUnloads) { this.pendingUnloads = pendingUnloads; }
     public List<FunctionOverlap> getFunctionOverlaps() { return functionOverlaps; }
     public void setFunctionOverlaps(List<FunctionOverlap> functionOverlaps) { this.functionOverlaps = functionOverlaps; }
+    public List<HealthGateStatus> getHealthGates() { return healthGates; }
+    public void setHealthGates(List<HealthGateStatus> healthGates) { this.healthGates = healthGates; }
     public List<Condition> getConditions() { return conditions; }
     public void setConditions(List<Condition> conditions) { this.conditions = conditions; }
 }

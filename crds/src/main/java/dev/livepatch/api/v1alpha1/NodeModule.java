@@ -35,6 +35,11 @@ public class NodeModule {
     private OnStall onStall = OnStall.Revert;
     @JsonPropertyDescription("The LivePatch module's allowFunctionOverlap: functions it may patch although a pinned patch patches them too.")
     private List<String> allowFunctionOverlap;
+    @JsonPropertyDescription("Verify the module (fetch, sha256, livepatch flag, vermagic, name, atomic replace, function overlaps) and report "
+            + "ReadyToApply or the reason; load nothing. The LivePatch's spec.preflight.")
+    private Boolean preflight;
+    @JsonPropertyDescription("The health gates this node watches after enabling the module, for healthGates.bake.")
+    private HealthGates healthGates;
 
     public NodeModule() {}
 
@@ -51,6 +56,14 @@ public class NodeModule {
         m.stallTimeout = rollout.getStallTimeout();
         m.onStall = rollout.getOnStall();
         m.allowFunctionOverlap = module.getAllowFunctionOverlap() == null ? null : List.copyOf(module.getAllowFunctionOverlap());
+        return m;
+    }
+
+    /** The node's copy of one LivePatch module with that LivePatch's stall policy, preflight flag and health gates. */
+    public static NodeModule of(String livePatch, Long generation, PatchModule module, LivePatchSpec spec) {
+        NodeModule m = of(livePatch, generation, module, spec.getRollout());
+        m.preflight = spec.isPreflight() ? Boolean.TRUE : null;
+        m.healthGates = spec.getHealthGates() == null ? null : new HealthGates(spec.getHealthGates().getBake(), spec.getHealthGates().getOnUnhealthy());
         return m;
     }
 
@@ -75,6 +88,14 @@ public class NodeModule {
     public List<String> getAllowFunctionOverlap() { return allowFunctionOverlap; }
     public void setAllowFunctionOverlap(List<String> allowFunctionOverlap) { this.allowFunctionOverlap = allowFunctionOverlap; }
 
+    public Boolean getPreflight() { return preflight; }
+    public void setPreflight(Boolean preflight) { this.preflight = preflight; }
+    public HealthGates getHealthGates() { return healthGates; }
+    public void setHealthGates(HealthGates healthGates) { this.healthGates = healthGates; }
+
+    @JsonIgnore
+    public boolean isPreflight() { return Boolean.TRUE.equals(preflight); }
+
     /** Whether the module may override a pinned patch's version of {@code function} (a name as the kernel shows it). */
     public boolean allowsOverlap(String function) { return allowFunctionOverlap != null && allowFunctionOverlap.contains(function); }
 
@@ -89,12 +110,13 @@ public class NodeModule {
                 && Objects.equals(livePatchGeneration, m.livePatchGeneration) && Objects.equals(kernelRelease, m.kernelRelease)
                 && Objects.equals(replaceable, m.replaceable) && Objects.equals(atomicReplace, m.atomicReplace)
                 && Objects.equals(source, m.source) && Objects.equals(stallTimeout, m.stallTimeout) && onStall == m.onStall
-                && Objects.equals(allowFunctionOverlap, m.allowFunctionOverlap);
+                && Objects.equals(allowFunctionOverlap, m.allowFunctionOverlap) && Objects.equals(preflight, m.preflight)
+                && Objects.equals(healthGates, m.healthGates);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(name, livePatch, livePatchGeneration, kernelRelease, replaceable, atomicReplace, source, stallTimeout, onStall,
-                allowFunctionOverlap);
+                allowFunctionOverlap, preflight, healthGates);
     }
 }

@@ -40,6 +40,10 @@ public final class NodeReasons {
     public static final String BLOCKED = "Blocked";
     /** The daemon's host state file is unreadable or unwritable. */
     public static final String STATE_FILE_ERROR = "StateFileError";
+    /** A health gate failed during the module's bake (a kernel oops, BUG:, WARNING:, RCU-tasks stall or new taint); see status.healthGates. */
+    public static final String HEALTH_GATE_FAILED = "HealthGateFailed";
+    /** Preflight: the module was fetched and passed every check a load makes; nothing was loaded. */
+    public static final String READY_TO_APPLY = "ReadyToApply";
     /** Kernel matches spec. */
     public static final String CONVERGED = "Converged";
     /** A transition is in flight or modules wait their turn. */
