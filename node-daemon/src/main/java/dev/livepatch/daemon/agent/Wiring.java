@@ -5,6 +5,8 @@ import dev.livepatch.daemon.config.DaemonConfig;
 import dev.livepatch.daemon.converge.Converger;
 import dev.livepatch.daemon.converge.ConvergerSettings;
 import dev.livepatch.daemon.converge.HostStateStore;
+import dev.livepatch.daemon.health.KernelTaint;
+import dev.livepatch.daemon.health.ProcTaint;
 import dev.livepatch.daemon.kernel.Kernel;
 import dev.livepatch.daemon.kernel.FinitModuleLoader;
 import dev.livepatch.daemon.kernel.KernelLog;
@@ -33,7 +35,12 @@ public final class Wiring {
     private Wiring() {}
 
     /** The side effects of one host: its kernel, how modules are loaded, its kernel log, its module cache, its records. */
-    public record Host(Kernel kernel, ModuleLoader loader, KernelLog kernelLog, ModuleStore store, HostStateStore stateStore) {}
+    public record Host(Kernel kernel, ModuleLoader loader, KernelLog kernelLog, ModuleStore store, HostStateStore stateStore, KernelTaint taint) {
+        /** A host whose taint is not read (the taint gate unchecked). */
+        public Host(Kernel kernel, ModuleLoader loader, KernelLog kernelLog, ModuleStore store, HostStateStore stateStore) {
+            this(kernel, loader, kernelLog, store, stateStore, KernelTaint.UNREADABLE);
+        }
+    }
 
     /** The real node's side effects. @param client null in one-shot mode (ConfigMap sources then fail clearly) */
     public static Host host(DaemonConfig c, KubernetesClient client, KernelLog kernelLog) {
@@ -42,7 +49,8 @@ public final class Wiring {
                 new ConfigMapFetcher(client),
                 new HostPathFetcher(c.hostPrefix(), c.maxModuleBytes())), new NativeModuleFiles(), c.moduleCacheGrace(), Clock.systemUTC(),
                 c.maxModuleBytes());
-        return new Host(new SysfsKernel(c.hostPrefix()), new FinitModuleLoader(), kernelLog, store, new HostStateStore(c.stateFile()));
+        return new Host(new SysfsKernel(c.hostPrefix()), new FinitModuleLoader(), kernelLog, store, new HostStateStore(c.stateFile()),
+                new ProcTaint(c.hostPrefix()));
     }
 
     public static ConvergerSettings settings(DaemonConfig c) {
@@ -51,7 +59,7 @@ public final class Wiring {
 
     public static Converger converger(Host host, Clock clock, Sleeper sleeper, ConvergerSettings settings, DaemonMetrics metrics,
                                       Consumer<NodeLivePatchStatus> publisher) {
-        return new Converger(host.kernel(), host.loader(), host.store(), host.kernelLog(), host.stateStore(), clock, sleeper, settings, metrics, publisher);
+        return new Converger(host.kernel(), host.loader(), host.store(), host.kernelLog(), host.taint(), host.stateStore(), clock, sleeper, settings, metrics, publisher);
     }
 
     /** The real node's converger. */

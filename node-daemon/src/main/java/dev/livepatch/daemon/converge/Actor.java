@@ -31,14 +31,16 @@ final class Actor {
     private final Kernel kernel;
     private final ModuleLoader loader;
     private final KernelLog kernelLog;
+    private final HealthWatching health;
     private final ConvergerSettings settings;
     /** Where intent is made durable; a save that throws means the action is not taken. */
     private final HostStateStore stateStore;
 
-    Actor(Kernel kernel, ModuleLoader loader, KernelLog kernelLog, ConvergerSettings settings, HostStateStore stateStore) {
+    Actor(Kernel kernel, ModuleLoader loader, KernelLog kernelLog, HealthWatching health, ConvergerSettings settings, HostStateStore stateStore) {
         this.kernel = kernel;
         this.loader = loader;
         this.kernelLog = kernelLog;
+        this.health = health;
         this.settings = settings;
         this.stateStore = stateStore;
     }
@@ -75,6 +77,7 @@ final class Actor {
         r.inFlight = HostState.InFlight.seenBy(incarnation, name, TransitionDirection.Patching, now);
         r.inFlight.specKey = DesiredSet.key(m);
         kernelLog.drain();
+        health.started(r, m, now);
         stateStore.save(r);
         try {
             loader.load(image);

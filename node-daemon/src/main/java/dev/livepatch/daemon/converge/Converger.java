@@ -5,6 +5,7 @@ import dev.livepatch.api.v1alpha1.NodeLivePatchSpec;
 import dev.livepatch.api.v1alpha1.NodeLivePatchStatus;
 import dev.livepatch.api.v1alpha1.Transition;
 import dev.livepatch.api.v1alpha1.TransitionRecord;
+import dev.livepatch.daemon.health.KernelTaint;
 import dev.livepatch.daemon.kernel.Kernel;
 import dev.livepatch.daemon.kernel.KernelException;
 import dev.livepatch.daemon.kernel.KernelLog;
@@ -74,12 +75,14 @@ public final class Converger {
     private final Actor actor;
     private final String incarnation = UUID.randomUUID().toString();
     private final BlockingTasks blocking;
+    private final HealthWatching health;
     private NodeLivePatchStatus last;
 
-    public Converger(Kernel kernel, ModuleLoader loader, ModuleStore store, KernelLog kernelLog, HostStateStore stateStore,
+    public Converger(Kernel kernel, ModuleLoader loader, ModuleStore store, KernelLog kernelLog, KernelTaint taint, HostStateStore stateStore,
                      Clock clock, Sleeper sleeper, ConvergerSettings settings, DaemonMetrics metrics, Consumer<NodeLivePatchStatus> publisher) {
         this.kernel = kernel;
-        this.kernelLog = kernelLog;
+        this.health = new HealthWatching(kernelLog, taint);
+        this.kernelLog = health.tapped();
         this.stateStore = stateStore;
         this.clock = clock;
         this.sleeper = sleeper;
@@ -88,7 +91,7 @@ public final class Converger {
         this.publisher = publisher;
         this.files = new ModuleFiles(store, settings);
         this.blocking = new BlockingTasks(kernel);
-        this.actor = new Actor(kernel, loader, kernelLog, settings, stateStore);
+        this.actor = new Actor(kernel, loader, this.kernelLog, health, settings, stateStore);
     }
 
     /** The last status published. */
@@ -139,6 +142,7 @@ public final class Converger {
             records = r.state();
             if (r.rebooted()) log.atInfo().addKeyValue("bootId", k.bootId()).log("node rebooted: re-applying the spec from the module cache");
             r.finished().forEach(this::finished);
+            health.observe(records, k, now);
             ModuleFiles.Available available = files.ensure(desired, records, k, now);
             Map<String, ModuleImage> images = available.images();
             List<String> adopted = RecordKeeper.adopt(records, k, desired, available.buildIds());
@@ -166,7 +170,10 @@ public final class Converger {
                 if (a instanceof Action.Done done) {
                     files.prune(desired, records);
                     boolean retrying = records.failures.values().stream().anyMatch(f -> f.retryable && f.attempts < ONE_SHOT_ATTEMPTS);
-                    return new Slice(status, done.wakeAt(), true, retrying);
+                    // A bake in progress: look again within the poll interval, and one-shot mode waits for its verdict.
+                    boolean baking = HealthWatching.baking(records);
+                    Instant wake = baking && (done.wakeAt() == null || done.wakeAt().isAfter(now.plus(settings.poll()))) ? now.plus(settings.poll()) : done.wakeAt();
+                    return new Slice(status, wake, true, retrying || baking);
                 }
                 if (a instanceof Action.Wait w) return new Slice(status, w.until(), false);
                 error = actor.act(a, records, desired, images, now, incarnation);

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.livepatch.api.v1alpha1.OnStall;
 import dev.livepatch.api.v1alpha1.TransitionDirection;
 import dev.livepatch.api.v1alpha1.TransitionRecord;
+import dev.livepatch.daemon.health.GateWatch;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -36,6 +37,8 @@ public class HostState {
     /** The transition in flight, as this daemon knows it (started by it, or found in the kernel). */
     public InFlight inFlight;
     public List<TransitionRecord> lastTransitions = new ArrayList<>();
+    /** The health watch of each patch loaded with health gates, by patch name (docs/design.md §5 rule 13). */
+    public Map<String, GateWatch> health = new LinkedHashMap<>();
 
     @JsonIgnoreProperties(ignoreUnknown = true)
     public static class Managed {
@@ -152,6 +155,7 @@ public class HostState {
         retained.clear();
         pendingUnloads.clear();
         retireRetryAfter.clear();
+        health.clear();
         inFlight = null;
     }
 }

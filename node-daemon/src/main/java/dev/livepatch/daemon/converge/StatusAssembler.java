@@ -10,6 +10,7 @@ import dev.livepatch.api.v1alpha1.NodeModule;
 import dev.livepatch.api.v1alpha1.NodeReasons;
 import dev.livepatch.api.v1alpha1.PendingUnload;
 import dev.livepatch.api.v1alpha1.Transition;
+import dev.livepatch.daemon.health.GateWatch;
 import dev.livepatch.daemon.kernel.KernelSnapshot;
 import dev.livepatch.daemon.kernel.PatchState;
 import dev.livepatch.daemon.plan.FunctionOverlaps;
@@ -66,6 +67,7 @@ final class StatusAssembler {
         List<PendingUnload> pending = new ArrayList<>();
         in.state().pendingUnloads.forEach((m, p) -> pending.add(new PendingUnload(m, p.since, p.unloadAfter)));
         s.setPendingUnloads(pending.subList(0, Math.min(MAX_LIST, pending.size())));
+        s.setHealthGates(in.state().health.values().stream().limit(MAX_LIST).map(GateWatch::toStatus).toList());
         s.setConditions(conditions(in, s));
         return s;
     }
@@ -149,7 +151,13 @@ final class StatusAssembler {
         if (enabled && m != null && m.sha256.equals(nm.getSource().getSha256())) {
             String trusted = Boolean.TRUE.equals(in.capabilities().getReplaceAttr()) ? ""
                     : " (this kernel shows no 'replace' attribute: its atomicReplace: " + nm.isAtomicReplace() + " is trusted as declared)";
-            return new ModuleStatus(name, nm.getLivePatch(), ModuleState.Enabled, NodeReasons.CONVERGED, "patch " + name + " is enabled" + trusted, now);
+            GateWatch w = in.state().health.get(name);
+            if (w != null && w.failed()) {
+                return new ModuleStatus(name, nm.getLivePatch(), ModuleState.Enabled, NodeReasons.HEALTH_GATE_FAILED, "patch " + name + " is enabled "
+                        + "and failed a health gate during its bake (onUnhealthy: " + w.onUnhealthy() + "): " + String.join(" | ", w.lines()), now);
+            }
+            String baking = w != null && w.watching() ? "; health gates watched" + (w.bakeUntil() == null ? "" : " until " + w.bakeUntil()) : "";
+            return new ModuleStatus(name, nm.getLivePatch(), ModuleState.Enabled, NodeReasons.CONVERGED, "patch " + name + " is enabled" + trusted + baking, now);
         }
         Plan.Refusal hold = in.holds().get(name);
         return hold != null

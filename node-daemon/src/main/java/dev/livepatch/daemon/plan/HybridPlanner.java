@@ -59,6 +59,7 @@ public final class HybridPlanner {
 
         Set<String> refusedAtomic = checkAtomicRule(in.desired(), refusals);
         LoadChecks.checkLoaded(in, stack, desiredNames, steps, refusals);
+        LoadChecks.ejectUnhealthy(in, stack, steps, refusals);
 
         for (Desired d : in.desired()) {
             if (d.blocked() || refusedAtomic.contains(d.name())) continue;
@@ -97,8 +98,9 @@ public final class HybridPlanner {
 
         // Rule 1, second half: retire managed patches D no longer names, topmost first. "Only then":
         // while a desired module of a LivePatch is not enabled (refused, failed, waiting), the patches
-        // of that LivePatch it may be meant to succeed stay; other LivePatches' retirements go on.
-        List<Desired> missing = in.desired().stream().filter(d -> !enabledAsDesired(stack, d)).toList();
+        // of that LivePatch it may be meant to succeed stay; other LivePatches' retirements go on. A module
+        // still baking counts as not enabled yet: the old fix stays until the new one's health gates passed.
+        List<Desired> missing = in.desired().stream().filter(d -> !enabledAsDesired(stack, d) || in.baking().contains(d.name())).toList();
         List<Plan.Refusal> held = new ArrayList<>();
         for (int i = stack.size() - 1; i >= 0; i--) {
             StackEntry e = stack.get(i);

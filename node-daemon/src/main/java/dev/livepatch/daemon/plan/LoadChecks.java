@@ -69,6 +69,24 @@ final class LoadChecks {
         stack.removeIf(e -> ejected.contains(e.name()));
     }
 
+    /**
+     * docs/design.md §5 rule 13: a managed patch of D's build whose health gate failed under
+     * {@code onUnhealthy: Revert} is failed and disabled; the patches its LivePatch kept through the bake run again.
+     */
+    static void ejectUnhealthy(PlanInput in, List<StackEntry> stack, List<Step> steps, List<Plan.Refusal> refusals) {
+        List<String> ejected = new ArrayList<>();
+        for (StackEntry e : stack) {
+            String why = in.unhealthy().get(e.name());
+            Desired d = in.desired().stream().filter(x -> x.name().equals(e.name())).findFirst().orElse(null);
+            if (why == null || e.managed() == null || d == null || !e.managed().sha256().equals(d.sha256())) continue;
+            refusals.add(new Plan.Refusal(d.name(), NodeReasons.HEALTH_GATE_FAILED, "module " + d.name() + " failed a health gate during its "
+                    + "bake: " + why + "; it is disabled (onUnhealthy: Revert) and unloaded after the grace period", true));
+            ejected.add(e.name());
+        }
+        for (String name : ejected) steps.add(new Step.Disable(name));
+        stack.removeIf(e -> ejected.contains(e.name()));
+    }
+
     /** The stack as layers: pinned is a managed, non-replaceable patch D keeps ({@code known}: its place in the stack is known). */
     static List<FunctionOverlaps.Layer> layers(List<StackEntry> stack, Set<String> desiredNames, java.util.function.Predicate<StackEntry> known) {
         return stack.stream().filter(e -> e.managed() != null && !e.managed().replaceable() && desiredNames.contains(e.name()) && known.test(e))

@@ -3,16 +3,19 @@ package dev.livepatch.daemon.plan;
 import dev.livepatch.api.v1alpha1.NodeModule;
 import dev.livepatch.api.v1alpha1.NodeReasons;
 import dev.livepatch.api.v1alpha1.OnStall;
+import dev.livepatch.api.v1alpha1.OnUnhealthy;
 import dev.livepatch.api.v1alpha1.TransitionDirection;
 import dev.livepatch.daemon.converge.HostState;
 import dev.livepatch.daemon.kernel.KernelSnapshot;
 import dev.livepatch.daemon.kernel.PatchState;
+import dev.livepatch.daemon.preflight.Preflight;
 
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -71,7 +74,10 @@ public final class NodePlanner {
                 return new Decision(new Action.Unload(module), NO_PLAN, false);
             }
         }
-        Plan plan = HybridPlanner.plan(planInput(v));
+        Plan plan = HybridPlanner.plan(planInput(v, false));
+        if (v.desired().modules().stream().anyMatch(NodeModule::isPreflight)) {
+            plan = Preflight.withOutcomes(plan, HybridPlanner.plan(planInput(v, true)), v.desired());
+        }
         for (Step step : plan.steps()) {
             if (step instanceof Step.Load l) return new Decision(new Action.Load(l.module()), plan, false);
             if (step instanceof Step.Protect p) return new Decision(new Action.Protect(p.patch()), plan, false);
@@ -148,7 +154,8 @@ public final class NodePlanner {
                 .orElse(null);
     }
 
-    static PlanInput planInput(NodeView v) {
+    /** @param dryRun preflight modules planned as if they were to be loaded (their outcome, never their steps, is taken) */
+    static PlanInput planInput(NodeView v, boolean dryRun) {
         HostState r = v.records();
         List<PatchState> ordered = stack(v.kernel().patches(), r);
         List<PlanInput.Patch> patches = ordered.stream()
@@ -157,7 +164,7 @@ public final class NodePlanner {
         for (NodeModule m : v.desired().modules()) {
             String name = m.getName();
             boolean loaded = v.kernel().patch(name).isPresent() || v.kernel().moduleLoaded(name);
-            boolean blocked = r.failures.containsKey(name) || (!loaded && !v.available().contains(name));
+            boolean blocked = r.failures.containsKey(name) || (!loaded && !v.available().contains(name)) || (m.isPreflight() && !dryRun);
             desired.add(new PlanInput.Desired(name, m.getSource().getSha256(), !m.isPinned(), m.isAtomicReplace(), blocked, m.getLivePatch(),
                     v.built().get(name), m.getAllowFunctionOverlap() == null ? Set.of() : Set.copyOf(m.getAllowFunctionOverlap())));
         }
@@ -165,8 +172,14 @@ public final class NodePlanner {
         r.managed.forEach((n, m) -> managed.put(n, new PlanInput.Managed(n, m.sha256, m.replaceable, m.atomicReplace, m.livePatch, m.adopted)));
         Map<String, String> pending = new HashMap<>();
         r.pendingUnloads.forEach((n, p) -> pending.put(n, p.unloadAfter));
+        Set<String> baking = new HashSet<>();
+        Map<String, String> unhealthy = new HashMap<>();
+        r.health.values().forEach(w -> {
+            if (w.failed() && w.onUnhealthy() == OnUnhealthy.Revert) unhealthy.put(w.patch(), String.join(" | ", w.lines()));
+            else if (!w.passed()) baking.add(w.patch());
+        });
         return new PlanInput(patches, v.kernel().modules().keySet(), Boolean.TRUE.equals(v.kernel().capabilities().getHybridAttr()),
-                desired, managed, pending, kernelOrdered(ordered));
+                desired, managed, pending, kernelOrdered(ordered), baking, unhealthy);
     }
 
     /** Every patch shows the kernel's stack_order (6.14+): the stack is the kernel's, not the records' guess. */

@@ -16,15 +16,26 @@ import java.util.Set;
  * @param managed       patches this daemon loaded and still manages, by name
  * @param pendingUnloads modules waiting out their rmmod grace period, with the instant it ends
  * @param kernelOrder   {@code patches} is in the kernel's stack_order; else in the daemon's recorded load order
+ * @param baking        desired patches enabled whose health watch is running, or failed under {@code onUnhealthy: Pause}:
+ *                      their LivePatch's older patches are not retired yet (docs/design.md §5 rule 13)
+ * @param unhealthy     desired patches whose health gate failed under {@code onUnhealthy: Revert}, with the failure's words
  */
 public record PlanInput(List<Patch> patches, Set<String> loadedModules, boolean hybridAttr, List<Desired> desired, Map<String, Managed> managed,
-                        Map<String, String> pendingUnloads, boolean kernelOrder) {
+                        Map<String, String> pendingUnloads, boolean kernelOrder, Set<String> baking, Map<String, String> unhealthy) {
     public PlanInput {
         patches = List.copyOf(patches);
         loadedModules = Set.copyOf(loadedModules);
         desired = List.copyOf(desired);
         managed = Map.copyOf(managed);
         pendingUnloads = Map.copyOf(pendingUnloads);
+        baking = Set.copyOf(baking);
+        unhealthy = Map.copyOf(unhealthy);
+    }
+
+    /** No health watch running or failed. */
+    public PlanInput(List<Patch> patches, Set<String> loadedModules, boolean hybridAttr, List<Desired> desired, Map<String, Managed> managed,
+                     Map<String, String> pendingUnloads, boolean kernelOrder) {
+        this(patches, loadedModules, hybridAttr, desired, managed, pendingUnloads, kernelOrder, Set.of(), Map.of());
     }
 
     /**

@@ -135,6 +135,15 @@ public final class SimKernel implements AttributeWriter, ModuleLoader, KernelLog
         return p != null && p.replaceable;
     }
 
+    /** When the patching transition of {@code patch} completes, the kernel logs a WARNING and taints W (bit 9), as a buggy patch would. */
+    public synchronized void warnWhenEnabled(String patch) { k.warnWhenEnabled.add(patch); }
+
+    /** Sets taint bit {@code bit} (e.g. 9, W) as the kernel would on a warning elsewhere. */
+    public synchronized void taint(int bit) {
+        k.tainted |= 1L << bit;
+        k.sync();
+    }
+
     /** Appends a raw line to the kernel log. */
     public synchronized void printk(String message) { k.log.printk(message); }
 

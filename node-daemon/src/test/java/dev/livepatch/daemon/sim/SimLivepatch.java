@@ -28,6 +28,9 @@ final class SimLivepatch {
     private final Clock clock;
     private final SimKernel.Config config;
     private final SimTree tree;
+    /** Patches whose enabling logs a WARNING (and taints W) when their patching transition completes. */
+    final java.util.Set<String> warnWhenEnabled = new java.util.HashSet<>();
+    long tainted;
     SimPatch transitionPatch;
     int forceWrites;
     int transitionsStarted;
@@ -49,6 +52,7 @@ final class SimLivepatch {
         notes.clear();
         transitionPatch = null;
         tasks.forEach(t -> t.state = -1);
+        tainted = 0;
         tree.write("proc/sys/kernel/random/boot_id", bootId);
         sync();
     }
@@ -78,6 +82,11 @@ final class SimLivepatch {
         transitionPatch = null;
         tasks.forEach(t -> t.state = -1);
         log.printk("livepatch: '" + p.name + "': " + (target == 1 ? "patching" : "unpatching") + " complete");
+        if (target == 1 && warnWhenEnabled.contains(p.name)) {
+            log.printk("------------[ cut here ]------------");
+            log.printk("WARNING: CPU: 0 PID: 1 at " + p.name + ".c:12 " + p.name + "_work+0x1d/0x30 [" + p.name + "]");
+            tainted |= 1L << 9;
+        }
         if (target == 0) {
             drop(p);
         } else if (p.replace) {
@@ -145,6 +154,7 @@ final class SimLivepatch {
         if (modules.containsKey(name)) throw SimKernel.refused(name, Errno.EEXIST);
         if (transitionPatch != null) throw SimKernel.refused(name, Errno.EBUSY);
         modules.put(name, 1);
+        tainted |= (1L << 12) | (1L << 13) | (1L << 15); // out-of-tree, unsigned, livepatch: what loading a test livepatch sets
         if (buildIdNote != null) notes.put(name, buildIdNote);
         SimPatch p = new SimPatch(name, replace, functions);
         patches.put(name, p);
@@ -165,5 +175,8 @@ final class SimLivepatch {
         sync();
     }
 
-    void sync() { tree.render(patches.values(), transitionPatch, target, modules, notes, tasks, config); }
+    void sync() {
+        tree.render(patches.values(), transitionPatch, target, modules, notes, tasks, config);
+        tree.write("proc/sys/kernel/tainted", Long.toString(tainted));
+    }
 }

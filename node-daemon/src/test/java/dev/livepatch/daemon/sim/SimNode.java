@@ -7,6 +7,7 @@ import dev.livepatch.api.v1alpha1.OnStall;
 import dev.livepatch.daemon.converge.Converger;
 import dev.livepatch.daemon.converge.ConvergerSettings;
 import dev.livepatch.daemon.converge.HostStateStore;
+import dev.livepatch.daemon.health.ProcTaint;
 import dev.livepatch.daemon.agent.Wiring;
 import dev.livepatch.daemon.kernel.SysfsKernel;
 import dev.livepatch.daemon.metrics.DaemonMetrics;
@@ -88,7 +89,7 @@ public final class SimNode {
         CachingModuleStore store = new CachingModuleStore(root.resolve("var/lib/livepatch-operator/modules"),
                 List.of(new HostPathFetcher(root, 64L << 20)));
         return new Wiring.Host(new SysfsKernel(root, kernel), kernel, kernel, store,
-                new HostStateStore(root.resolve("var/lib/livepatch-operator/state.json")));
+                new HostStateStore(root.resolve("var/lib/livepatch-operator/state.json")), new ProcTaint(root));
     }
 
     /** Writes a livepatch module file for this node's kernel and returns its spec entry (stallTimeout 60s, Revert). */
