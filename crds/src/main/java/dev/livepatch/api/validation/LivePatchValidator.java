@@ -14,7 +14,7 @@ import java.util.List;
  *
  * <p>The rules live by section of the spec: {@link SelectorRules} ({@code nodeSelector}),
  * {@link ModuleRules} ({@code modules}, with {@link SourceRules} for each module's source) and
- * {@link RolloutRules} ({@code rollout}).
+ * {@link RolloutRules} ({@code rollout}) and {@link HealthGateRules} ({@code healthGates}).
  */
 public final class LivePatchValidator {
     private LivePatchValidator() {}
@@ -29,6 +29,7 @@ public final class LivePatchValidator {
         SelectorRules.validate(spec.getNodeSelector(), out);
         ModuleRules.validate(spec.getModules(), out);
         RolloutRules.validate(spec.getRollout(), out);
+        HealthGateRules.validate(spec.getHealthGates(), out);
         return Collections.unmodifiableList(out);
     }
 }

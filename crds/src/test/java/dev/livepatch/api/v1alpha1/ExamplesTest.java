@@ -46,6 +46,10 @@ class ExamplesTest {
         });
         assertThat(specs).anySatisfy(s -> assertThat(s.getModules()).anyMatch(PatchModule::isAtomicReplace));
         assertThat(specs).anySatisfy(s -> assertThat(s.getRollout().getCanaryNodes()).isPositive());
+        assertThat(specs).anySatisfy(s -> {
+            assertThat(s.isPreflight()).isTrue();
+            assertThat(s.getHealthGates().getBake()).isEqualTo("10m");
+        });
     }
 
     @Test

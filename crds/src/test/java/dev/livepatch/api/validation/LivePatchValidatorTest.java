@@ -5,6 +5,8 @@ import static dev.livepatch.api.fixture.PatchModuleBuilder.replaceable;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.livepatch.api.v1alpha1.ConfigMapKey;
+import dev.livepatch.api.v1alpha1.HealthGates;
+import dev.livepatch.api.v1alpha1.OnUnhealthy;
 import dev.livepatch.api.v1alpha1.LivePatchSpec;
 import dev.livepatch.api.v1alpha1.ModuleSource;
 import dev.livepatch.api.v1alpha1.PatchModule;
@@ -38,6 +40,14 @@ class LivePatchValidatorTest {
     @Test
     void aValidSpecHasNoViolations() {
         assertThat(LivePatchValidator.validate(validSpec())).isEmpty();
+    }
+
+    @Test
+    void preflightAndHealthGatesWithABakeAreValid() {
+        LivePatchSpec spec = validSpec();
+        spec.setPreflight(true);
+        spec.setHealthGates(new HealthGates("10m", OnUnhealthy.Pause));
+        assertThat(LivePatchValidator.validate(spec)).isEmpty();
     }
 
     @Test
@@ -129,6 +139,10 @@ class LivePatchValidatorTest {
                 bad("interval over 24h", s -> s.getRollout().setInterval("25h"), "spec.rollout.interval", "between 0s and 24h"),
                 bad("nodeCooldown in days", s -> s.getRollout().setNodeCooldown("1d"), "spec.rollout.nodeCooldown", "not a duration"),
                 bad("stallTimeout 0s", s -> s.getRollout().setStallTimeout("0s"), "spec.rollout.stallTimeout", "between 1s and 24h"),
+                bad("healthGates without bake", s -> s.setHealthGates(new HealthGates(null, OnUnhealthy.Revert)), "spec.healthGates.bake", "is required"),
+                bad("healthGates bake in words", s -> s.setHealthGates(new HealthGates("ten minutes", OnUnhealthy.Pause)), "spec.healthGates.bake", "not a duration"),
+                bad("healthGates bake 0s", s -> s.setHealthGates(new HealthGates("0s", OnUnhealthy.Revert)), "spec.healthGates.bake", "between 1s and 24h"),
+                bad("healthGates bake 25h", s -> s.setHealthGates(new HealthGates("25h", OnUnhealthy.Revert)), "spec.healthGates.bake", "between 1s and 24h"),
                 bad("stallTimeout ISO-8601", s -> s.getRollout().setStallTimeout("PT2M"), "spec.rollout.stallTimeout", "not a duration"),
                 bad("progressDeadline 0s", s -> s.getRollout().setProgressDeadline("0s"), "spec.rollout.progressDeadline", "between 1s and 24h"),
                 bad("progressDeadline 25h", s -> s.getRollout().setProgressDeadline("25h"), "spec.rollout.progressDeadline", "between 1s and 24h"),

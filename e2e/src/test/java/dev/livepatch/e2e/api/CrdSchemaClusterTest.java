@@ -177,6 +177,12 @@ class CrdSchemaClusterTest {
                 bad("emergency slower than the rollout", s -> { rollout(s).put("maxConcurrent", 5); rollout(s).put("emergency", true);
                     rollout(s).put("emergencyMaxConcurrent", 2); }, "emergencyMaxConcurrent must be at least maxConcurrent"),
                 bad("emergencyMaxConcurrent 0", s -> rollout(s).put("emergencyMaxConcurrent", 0), "emergencyMaxConcurrent must be an integer >= 1"),
+                bad("healthGates without bake", s -> s.put("healthGates", Map.of("onUnhealthy", "Pause")), "spec.healthGates.bake: Required value"),
+                bad("healthGates bake in words", s -> s.put("healthGates", Map.of("bake", "ten minutes")), "spec.healthGates.bake"),
+                bad("healthGates bake 0s", s -> s.put("healthGates", Map.of("bake", "0s")), "healthGates.bake must be between 1s and 24h"),
+                bad("healthGates bake 25h", s -> s.put("healthGates", Map.of("bake", "25h")), "healthGates.bake must be between 1s and 24h"),
+                bad("onUnhealthy unknown", s -> s.put("healthGates", Map.of("bake", "10m", "onUnhealthy", "Ignore")), "supported values: \"Pause\", \"Revert\""),
+                bad("preflight not a boolean", s -> s.put("preflight", "yes"), "spec.preflight"),
                 bad("removalPolicy unknown", s -> s.put("removalPolicy", "Forget"), "supported values: \"Retain\", \"Unload\""));
     }
 

@@ -47,7 +47,7 @@ public final class NodeReader {
 
     /** The entries of {@code modules} (the LivePatch's for this node) at the LivePatch's current generation. */
     static List<NodeModule> desiredEntries(LivePatch lp, List<PatchModule> modules) {
-        return modules.stream().map(m -> NodeModule.of(lp.getMetadata().getName(), lp.getMetadata().getGeneration(), m, lp.getSpec().getRollout()))
+        return modules.stream().map(m -> NodeModule.of(lp.getMetadata().getName(), lp.getMetadata().getGeneration(), m, lp.getSpec()))
                 .toList();
     }
 
@@ -100,7 +100,8 @@ public final class NodeReader {
         if (stalled.isPresent()) {
             return problem(name, NodeState.STALLED, ready, last, admitted, stalled.get(), true);
         }
-        boolean allEnabled = statuses.stream().filter(s -> s.getState() == ModuleState.Enabled).map(ModuleStatus::getName)
+        // In preflight a node whose modules are all ready to apply is done: it holds no slot, and counts as updated.
+        boolean allEnabled = statuses.stream().filter(s -> s.getState() == ModuleState.Enabled || readyToApply(s)).map(ModuleStatus::getName)
                 .collect(Collectors.toSet()).containsAll(names);
         boolean updated = allEnabled && !busy;
         return new NodeView(name, updated ? NodeState.UPDATED : NodeState.IN_PROGRESS, ready, last, admitted, null, null, null,
@@ -142,7 +143,12 @@ public final class NodeReader {
     private static boolean owesLoad(NodeModule entry, NodeLivePatchStatus status) {
         return status.getModules().stream()
                 .filter(s -> entry.getName().equals(s.getName()) && Objects.equals(entry.getLivePatch(), s.getLivePatch()))
-                .noneMatch(s -> s.getState() == ModuleState.Enabled || s.getState() == ModuleState.Failed || blocked(s));
+                .noneMatch(s -> s.getState() == ModuleState.Enabled || s.getState() == ModuleState.Failed || blocked(s) || readyToApply(s));
+    }
+
+    /** Preflight's outcome for a module that would load: nothing loaded, nothing owed. */
+    private static boolean readyToApply(ModuleStatus s) {
+        return s.getState() == ModuleState.Pending && NodeReasons.READY_TO_APPLY.equals(s.getReason());
     }
 
     /**
@@ -195,7 +201,7 @@ public final class NodeReader {
             return false;
         }
         for (int i = 0; i < entries.size(); i++) {
-            NodeModule want = NodeModule.of(lp.getMetadata().getName(), entries.get(i).getLivePatchGeneration(), modules.get(i), lp.getSpec().getRollout());
+            NodeModule want = NodeModule.of(lp.getMetadata().getName(), entries.get(i).getLivePatchGeneration(), modules.get(i), lp.getSpec());
             if (!want.equals(entries.get(i))) {
                 return false;
             }

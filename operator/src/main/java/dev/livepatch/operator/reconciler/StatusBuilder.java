@@ -6,6 +6,7 @@ import dev.livepatch.api.v1alpha1.LivePatchPhase;
 import dev.livepatch.api.v1alpha1.LivePatchStatus;
 import dev.livepatch.api.v1alpha1.NodeFailure;
 import dev.livepatch.api.v1alpha1.Pacing;
+import dev.livepatch.api.v1alpha1.PreflightStatus;
 import dev.livepatch.api.validation.Violation;
 import dev.livepatch.api.values.KubeDuration;
 import dev.livepatch.operator.observer.NodeReader;
@@ -126,7 +127,10 @@ final class StatusBuilder {
         s.setStalledNodes(c.stalled());
         s.setConflictingNodes(c.conflicting());
         s.setNotApplicableNodes(c.notApplicable());
-        s.setSummary(c.summary());
+        s.setSummary(lp.getSpec().isPreflight() ? "preflight: " + c.summary() : c.summary());
+        // While preflight is on, an updated node is one whose every module is ready to apply (NodeReader).
+        s.setPreflight(lp.getSpec().isPreflight()
+                ? new PreflightStatus(c.updated(), c.failed() + c.stalled(), c.pending() + c.inProgress()) : null);
         s.setFailures(plan.failures().stream()
                 .map(n -> new NodeFailure(n.name(), n.reason(), n.message(), n.since()))
                 .collect(Collectors.toCollection(ArrayList::new)));

@@ -2,6 +2,7 @@ package dev.livepatch.operator.observer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.livepatch.api.v1alpha1.HealthGates;
 import dev.livepatch.api.v1alpha1.KernelPatch;
 import dev.livepatch.api.v1alpha1.LivePatch;
 import dev.livepatch.api.v1alpha1.ModuleState;
@@ -10,6 +11,7 @@ import dev.livepatch.api.v1alpha1.NodeReasons;
 import dev.livepatch.api.v1alpha1.NodeLivePatch;
 import dev.livepatch.api.v1alpha1.NodeLivePatchSpec;
 import dev.livepatch.api.v1alpha1.NodeLivePatchStatus;
+import dev.livepatch.api.v1alpha1.OnUnhealthy;
 import dev.livepatch.api.v1alpha1.Transition;
 import dev.livepatch.api.v1alpha1.TransitionDirection;
 import dev.livepatch.operator.conflict.ClaimResolver;
@@ -30,6 +32,44 @@ class NodeReaderTest {
     @Test
     void enabledModulesWithAnIdleKernelAreUpdated() {
         assertThat(stateOf(admittedAndEnabled())).isEqualTo(NodeState.UPDATED);
+    }
+
+    @Test
+    void theEntriesCarryTheLivePatchsPreflightFlagAndHealthGates() {
+        LivePatch checked = Fixtures.livePatch("fix", spec -> {
+            spec.setPreflight(true);
+            spec.setHealthGates(new HealthGates("10m", OnUnhealthy.Pause));
+        });
+
+        assertThat(NodeReader.desiredEntries(checked, node)).singleElement().satisfies(e -> {
+            assertThat(e.isPreflight()).isTrue();
+            assertThat(e.getHealthGates()).isEqualTo(new HealthGates("10m", OnUnhealthy.Pause));
+        });
+        assertThat(NodeReader.desiredEntries(lp, node)).singleElement().satisfies(e -> {
+            assertThat(e.getPreflight()).isNull();
+            assertThat(e.getHealthGates()).isNull();
+        });
+    }
+
+    @Test
+    void inPreflightModulesReadyToApplyMakeTheNodeUpdatedAndHoldNoSlot() {
+        LivePatch checked = Fixtures.livePatch("fix", spec -> spec.setPreflight(true));
+        NodeLivePatch nlp = admittedAndEnabled(checked);
+        nlp.getStatus().getPatches().clear();
+        nlp.getStatus().getModules().set(0, new ModuleStatus("lp_fix_fix", "fix", ModuleState.Pending, NodeReasons.READY_TO_APPLY, "ready", null));
+
+        NodeView v = viewOf(checked, nlp);
+        assertThat(v.state()).isEqualTo(NodeState.UPDATED);
+        assertThat(v.kernelBusy()).isFalse();
+    }
+
+    @Test
+    void flippingPreflightOffMakesTheCheckedNodePendingAgain() {
+        LivePatch checked = Fixtures.livePatch("fix", spec -> spec.setPreflight(true));
+        NodeLivePatch nlp = admittedAndEnabled(checked);
+        nlp.getStatus().getModules().set(0, new ModuleStatus("lp_fix_fix", "fix", ModuleState.Pending, NodeReasons.READY_TO_APPLY, "ready", null));
+
+        assertThat(viewOf(lp, nlp).state()).isEqualTo(NodeState.PENDING);
     }
 
     @Test
