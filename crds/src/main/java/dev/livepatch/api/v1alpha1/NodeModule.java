@@ -37,6 +37,8 @@ public class NodeModule {
     private List<String> allowFunctionOverlap;
     @JsonPropertyDescription("Verify the module (fetch, sha256, livepatch flag, vermagic, name, atomic replace, function overlaps) and report "
             + "ReadyToApply or the reason; load nothing. The LivePatch's spec.preflight.")
+    // Explicit, so that the @JsonIgnore on the isPreflight() convenience does not hide the property.
+    @JsonProperty
     private Boolean preflight;
     @JsonPropertyDescription("The health gates this node watches after enabling the module, for healthGates.bake.")
     private HealthGates healthGates;
