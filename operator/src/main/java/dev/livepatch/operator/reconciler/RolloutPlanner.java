@@ -56,7 +56,8 @@ public final class RolloutPlanner {
         List<String> recordedCanaries = previous == null || previous.getCanary() == null ? List.of() : previous.getCanary().getNodes();
         Long pausedGeneration = previous == null || previous.getCanary() == null ? null : previous.getCanary().getPausedGeneration();
         RetryStatus retry = retry(lp);
-        Plan plan = planner.plan(new PlanInput(generation(lp), RolloutPolicy.from(lp.getSpec().getRollout()), o.views(), recordedCanaries,
+        RolloutPolicy policy = RolloutPolicy.from(lp.getSpec().getRollout());
+        Plan plan = planner.plan(new PlanInput(generation(lp), lp.getSpec().isPreflight() ? policy.forPreflight() : policy, o.views(), recordedCanaries,
                 pausedGeneration, StatusBuilder.lastAdmission(lp), o.history(), now, false, retry == null ? null : retry.getGeneration()));
         boolean pause = plan.hold() == Hold.CANARY_PAUSE && !lp.getSpec().getRollout().isPaused();
         LivePatchStatus status = StatusBuilder.rollout(lp, plan, plan.hold() == Hold.CANARY_PAUSE ? Long.valueOf(generation(lp)) : pausedGeneration, now);

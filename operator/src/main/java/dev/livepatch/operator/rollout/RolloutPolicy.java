@@ -69,6 +69,15 @@ public record RolloutPolicy(IntOrPercent maxConcurrent, Duration interval, Durat
                 emergency, emergencyMaxConcurrent);
     }
 
+    /**
+     * The policy of a preflight (docs/design.md §3.1): nothing is loaded, so a node that is not ready
+     * stops nobody else's check (every failure tolerated) and there are no canaries to pause after.
+     */
+    public RolloutPolicy forPreflight() {
+        return new RolloutPolicy(maxConcurrent, interval, nodeCooldown, IntOrPercent.parse(new IntOrString("100%")).orElseThrow(), 0, paused,
+                progressDeadline);
+    }
+
     /** At least one node may be in progress, whatever the percentage rounds to. */
     public int concurrencyFor(int targeted) {
         return Math.max(1, maxConcurrent.resolveRoundingUp(targeted));
