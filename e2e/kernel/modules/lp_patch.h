@@ -7,6 +7,8 @@
  *   LP_REPLACE        1: atomic replace (klp_patch.replace = true); 0: stacks on the others
  *   LP_PATCH_CMDLINE  defined: replaces cmdline_proc_show(), the handler of /proc/cmdline
  *   LP_PATCH_VERSION  defined: replaces version_proc_show(), the handler of /proc/version
+ *   LP_WARN_WHEN_ENABLED defined: WARN()s once its patch is enabled, as a buggy patch would (the
+ *                     health gates' test)
  *
  * A patched file reads, in one line:
  *   "<file> livepatched by <module> (version <LP_VERSION>, replace=<LP_REPLACE>)"
@@ -65,7 +67,12 @@ static struct klp_patch lp_patch = {
 
 static int __init lp_init(void)
 {
-	return klp_enable_patch(&lp_patch);
+	int ret = klp_enable_patch(&lp_patch);
+
+#ifdef LP_WARN_WHEN_ENABLED
+	WARN(!ret, "%s: enabled, warning as its test asks\n", KBUILD_MODNAME);
+#endif
+	return ret;
 }
 
 static void __exit lp_exit(void)

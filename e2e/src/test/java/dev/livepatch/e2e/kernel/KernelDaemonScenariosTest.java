@@ -5,6 +5,7 @@ import static dev.livepatch.e2e.kernel.GuestDaemon.status;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
+import dev.livepatch.api.v1alpha1.HealthGates;
 import dev.livepatch.api.v1alpha1.KernelPatch;
 import dev.livepatch.api.v1alpha1.ModuleState;
 import dev.livepatch.api.v1alpha1.ModuleStatus;
@@ -12,6 +13,7 @@ import dev.livepatch.api.v1alpha1.NodeLivePatchStatus;
 import dev.livepatch.api.v1alpha1.NodeModule;
 import dev.livepatch.api.v1alpha1.NodeReasons;
 import dev.livepatch.api.v1alpha1.OnStall;
+import dev.livepatch.api.v1alpha1.OnUnhealthy;
 import dev.livepatch.api.v1alpha1.TransitionDirection;
 import dev.livepatch.api.v1alpha1.TransitionOutcome;
 import dev.livepatch.api.v1alpha1.TransitionRecord;
@@ -299,6 +301,31 @@ class KernelDaemonScenariosTest {
     // the transition the first pass started, finished by the second: one record, no second load
     assertThat(end.getLastTransitions()).singleElement()
         .satisfies(transition("lp_busy_fix_v1", TransitionDirection.Patching, TransitionOutcome.Completed));
+  }
+
+  /** docs/design.md §5 rule 13 on a real kernel: a patch that WARN()s once enabled fails its health gate and is reverted. */
+  @OnOldestAndNewestKernel
+  void aHealthGateCatchesAWarningWhenEnabledAndRevertsToTheOldVersion(GuestKernel kernel) {
+    KernelVm vm = kernel.vm("daemon_health_gate");
+    GuestDaemon d = GuestDaemon.in(vm);
+    NodeModule v1 = d.replaceable("lp_cmdline_v1");
+    v1.setLivePatch("lp-health");
+    NodeModule warn = d.replaceable("lp_warn_cmdline");
+    warn.setLivePatch("lp-health");
+    warn.setHealthGates(new HealthGates("5s", OnUnhealthy.Revert));
+    d.spec("v1.json", v1).spec("warn.json", warn);
+    GuestRun run = scenario(vm, "daemon_health_gate");
+
+    assertThat(run.file("cmdline.after")).contains("cmdline livepatched by lp_cmdline_v1");
+    NodeLivePatchStatus s = status(run, "warn");
+    assertThat(module(s, "lp_warn_cmdline")).satisfies(state(ModuleState.Failed, NodeReasons.HEALTH_GATE_FAILED));
+    assertThat(module(s, "lp_warn_cmdline").getMessage()).contains("WARNING: ").contains("W (bit 9)").contains("onUnhealthy: Revert");
+    long before = Long.parseLong(run.file("tainted.before").trim());
+    long after = Long.parseLong(run.file("tainted.after").trim());
+    assertThat(after & ~before).as("taint bits the warning set (before %s, after %s)", before, after).isEqualTo(1L << 9);
+    assertThat(s.getLastTransitions()).extracting(TransitionRecord::getPatch, TransitionRecord::getDirection)
+        .containsSubsequence(tuple("lp_warn_cmdline", TransitionDirection.Patching), tuple("lp_warn_cmdline", TransitionDirection.Unpatching));
+    assertThat(s.getLastTransitions()).noneMatch(t -> t.getPatch().equals("lp_cmdline_v1") && t.getDirection() == TransitionDirection.Unpatching);
   }
 
   // ---- helpers ----

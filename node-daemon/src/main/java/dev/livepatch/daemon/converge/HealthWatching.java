@@ -49,8 +49,14 @@ final class HealthWatching {
     /** Before the load of {@code m}: a watch when its entry has health gates. */
     void started(HostState r, NodeModule m, Instant now) {
         if (m.getHealthGates() == null || m.getHealthGates().getBake() == null) return;
+        Long taintAtLoad = null;
+        try {
+            taintAtLoad = taint.read();
+        } catch (KernelException e) {
+            log.atWarn().addKeyValue("patch", m.getName()).addKeyValue("error", e.getMessage()).log("kernel taint unreadable: its taint gate is not checked");
+        }
         r.health.put(m.getName(), GateWatch.started(m.getName(), m.getLivePatch(), m.getSource().getSha256(), m.getHealthGates().getBake(),
-                m.getHealthGates().getOnUnhealthy(), readTaint(), now.toString()));
+                m.getHealthGates().getOnUnhealthy(), taintAtLoad, now.toString()));
     }
 
     /** One step's look: watches of patches no longer managed as that build are dropped; the others observe the kernel. */
@@ -69,7 +75,8 @@ final class HealthWatching {
             GateWatch after = HealthGate.observe(before, new HealthGate.Look(events, taintNow, enabled, now));
             if (after.failed() && !before.failed()) {
                 log.atError().addKeyValue("patch", after.patch()).addKeyValue("onUnhealthy", after.onUnhealthy())
-                        .addKeyValue("lines", after.lines()).log("health gate failed");
+                        .addKeyValue("taintAtLoad", after.taintAtLoad()).addKeyValue("taint", taintNow).addKeyValue("lines", after.lines())
+                        .log("health gate failed");
             } else if (after.state() != before.state()) {
                 log.atInfo().addKeyValue("patch", after.patch()).addKeyValue("state", after.state()).log("health watch");
             }
@@ -89,7 +96,7 @@ final class HealthWatching {
         try {
             return taint.read();
         } catch (KernelException e) {
-            log.atDebug().addKeyValue("error", e.getMessage()).log("kernel taint unreadable: the taint gate is not checked");
+            log.atDebug().addKeyValue("error", e.getMessage()).log("kernel taint unreadable");
             return null;
         }
     }

@@ -92,7 +92,9 @@ public final class NodeReader {
         Set<String> names = modules.stream().map(PatchModule::getName).collect(Collectors.toSet());
         List<ModuleStatus> statuses = nlp.getStatus().getModules().stream()
                 .filter(s -> lp.getMetadata().getName().equals(s.getLivePatch()) && names.contains(s.getName())).toList();
-        Optional<ModuleStatus> failed = statuses.stream().filter(s -> s.getState() == ModuleState.Failed || blocked(s)).findFirst();
+        // A health gate failed under onUnhealthy: Pause leaves the module Enabled with that reason: the node failed all the same.
+        Optional<ModuleStatus> failed = statuses.stream().filter(s -> s.getState() == ModuleState.Failed || blocked(s)
+                || NodeReasons.HEALTH_GATE_FAILED.equals(s.getReason())).findFirst();
         if (failed.isPresent()) {
             return problem(name, NodeState.FAILED, ready, last, admitted, failed.get(), busy);
         }

@@ -64,6 +64,18 @@ class NodeReaderTest {
     }
 
     @Test
+    void aHealthGateFailedUnderPauseFailsTheNodeWithTheDaemonsLines() {
+        NodeLivePatch nlp = admittedAndEnabled();
+        nlp.getStatus().getModules().set(0, new ModuleStatus("lp_fix_fix", "fix", ModuleState.Enabled, NodeReasons.HEALTH_GATE_FAILED,
+                "patch lp_fix_fix is enabled and failed a health gate during its bake (onUnhealthy: Pause): WARNING: CPU: 0 PID: 1 at x.c:1", null));
+
+        NodeView v = viewOf(lp, nlp);
+        assertThat(v.state()).isEqualTo(NodeState.FAILED);
+        assertThat(v.reason()).isEqualTo(NodeReasons.HEALTH_GATE_FAILED);
+        assertThat(v.message()).contains("WARNING: CPU: 0");
+    }
+
+    @Test
     void flippingPreflightOffMakesTheCheckedNodePendingAgain() {
         LivePatch checked = Fixtures.livePatch("fix", spec -> spec.setPreflight(true));
         NodeLivePatch nlp = admittedAndEnabled(checked);
