@@ -71,7 +71,8 @@ public record RolloutPolicy(IntOrPercent maxConcurrent, Duration interval, Durat
 
     /**
      * The policy of a preflight (docs/design.md §3.1): nothing is loaded, so a node that is not ready
-     * stops nobody else's check (every failure tolerated) and there are no canaries to pause after.
+     * stops nobody else's check (every failure tolerated), and there are no canaries to pause after,
+     * no maintenance windows to wait for and no steps to bake.
      */
     public RolloutPolicy forPreflight() {
         return new RolloutPolicy(maxConcurrent, interval, nodeCooldown, IntOrPercent.parse(new IntOrString("100%")).orElseThrow(), 0, paused,
