@@ -6,9 +6,9 @@ import java.util.List;
 
 /**
  * Whether a step's nodes hold their health gates, the condition for the next step to start
- * (docs/design.md §6.7). Today a node fails them when its rollout state is FAILED (a module Failed,
- * or NodeUnresponsive). This is the one place that decides it: per-node health-gate results that
- * the daemons report in their NodeLivePatch status are to be read here.
+ * (docs/design.md §6.7). A node fails them when its rollout state is FAILED: a module Failed,
+ * NodeUnresponsive, or a daemon's health gate failed (reason HealthGateFailed, read by NodeReader).
+ * This is the one place that decides it.
  */
 public final class StepHealth {
     private StepHealth() {}
