@@ -3,6 +3,7 @@ package dev.livepatch.operator.reconciler;
 import dev.livepatch.api.v1alpha1.LivePatchStatus;
 import dev.livepatch.api.v1alpha1.StepStatus;
 import dev.livepatch.api.v1alpha1.WindowStatus;
+import dev.livepatch.operator.rollout.NodeState;
 import dev.livepatch.operator.rollout.NodeView;
 import dev.livepatch.operator.rollout.Plan;
 import dev.livepatch.operator.rollout.Schedule;
@@ -62,8 +63,9 @@ final class ScheduleStatus {
         StepProgress p = plan.schedule().step();
         String nodes = p.failing().stream().limit(10).map(ScheduleStatus::failure).collect(Collectors.joining("; "));
         String more = p.failing().size() > 10 ? " and " + (p.failing().size() - 10) + " more" : "";
+        boolean failed = p.failing().stream().anyMatch(n -> n.state() == NodeState.FAILED);
         return "step " + (p.index() + 1) + "/" + p.steps() + " stopped: " + p.failing().size() + " node(s) failed: " + nodes + more
-                + ". Fix the nodes or the modules, then set spec.rollout.retryFailed to a new value to admit them again";
+                + (failed ? ". Fix the nodes or the modules, then set spec.rollout.retryFailed to a new value to admit them again" : "");
     }
 
     /** What a progressing rollout adds to its message: the step it is in, the window it runs in, the emergency. */
@@ -88,6 +90,9 @@ final class ScheduleStatus {
     }
 
     private static String failure(NodeView n) {
+        if (n.state() == NodeState.UPDATED) {
+            return n.name() + " (NotReady: the steps go on when its Node is Ready again)";
+        }
         return n.name() + " (" + n.reason() + (n.message() == null ? "" : ": " + n.message()) + ")";
     }
 }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.livepatch.api.values.IntOrPercent;
 import dev.livepatch.operator.rollout.NodeState;
 import dev.livepatch.operator.rollout.NodeView;
+import dev.livepatch.operator.rollout.NodeViewBuilder;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import java.time.Duration;
 import java.time.Instant;
@@ -93,6 +94,20 @@ class StepsTest {
         assertThat(p.state()).isEqualTo(StepState.Unhealthy);
         assertThat(p.failing()).extracting(NodeView::name).containsExactly("n01");
         assertThat(p.room()).isZero();
+    }
+
+    @Test
+    void anUpdatedNodeThatIsNotReadyStopsTheStepsUntilItIsReadyAgain() {
+        List<NodeView> nodes = new ArrayList<>(fleet(1, Duration.ofMinutes(15)));
+        NodeView first = nodes.get(0);
+        nodes.set(0, NodeViewBuilder.from(first).notReady().build());
+        StepProgress stopped = ISSUE_EXAMPLE.progress(nodes, NOW);
+        assertThat(stopped.state()).isEqualTo(StepState.Unhealthy);
+        assertThat(stopped.failing()).extracting(NodeView::name).containsExactly("n00");
+        assertThat(stopped.room()).isZero();
+
+        nodes.set(0, first);
+        assertThat(ISSUE_EXAMPLE.progress(nodes, NOW).state()).isEqualTo(StepState.Admitting);
     }
 
     @Test
