@@ -11,7 +11,8 @@
 # (bookworm, trixie or sid; default bookworm):
 #   LP_KERNEL_SUITE=sid e2e/kernel/run-vm.sh /path/to/dir
 # Knobs: LP_VM_MEMORY (default 1024M), LP_VM_CPU (default qemu64: under TCG "max" makes the
-# kernel boot and a JVM start two to three times slower), LP_VM_APPEND (extra kernel cmdline).
+# kernel boot and a JVM start two to three times slower), LP_VM_APPEND (extra kernel cmdline),
+# LP_VM_QEMU_ARGS (extra QEMU arguments, split at spaces: the node tier's network and disk).
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 shared="$(cd "${1:?usage: run-vm.sh SHARED_DIR}" && pwd)"
@@ -32,4 +33,5 @@ exec "$LP_QEMU" \
   -append "console=ttyS0 quiet panic=-1 no_timer_check ${LP_VM_APPEND:-}" \
   -virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap" \
   -virtfs "local,path=$shared,mount_tag=shared,security_model=none,multidevs=remap" \
+  ${LP_VM_QEMU_ARGS:-} \
   </dev/null

@@ -158,7 +158,7 @@ public record KernelImage(
     }
   }
 
-  static KernelImage fromManifest(Path kernelDir, String manifest) {
+  public static KernelImage fromManifest(Path kernelDir, String manifest) {
     Map<String, String> values = new LinkedHashMap<>();
     for (String line : manifest.split("\n")) {
       int eq = line.indexOf('=');

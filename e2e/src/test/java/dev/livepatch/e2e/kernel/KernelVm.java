@@ -64,6 +64,9 @@ public final class KernelVm {
   private final Map<String, String> env = new LinkedHashMap<>();
   private Duration timeout = DEFAULT_TIMEOUT;
   private final List<String> bootParameters = new ArrayList<>();
+  private final List<String> qemuArgs = new ArrayList<>();
+  private String memory = "1024M";
+  private volatile Process running;
 
   private KernelVm(KernelImage image, Path sharedDir) {
     this.image = image;
@@ -113,6 +116,29 @@ public final class KernelVm {
     return this;
   }
 
+  /** The guest's memory, QEMU's {@code -m} ({@code run-vm.sh}'s {@code LP_VM_MEMORY}), e.g. {@code 3G}. */
+  public KernelVm memory(String size) {
+    if (!size.matches("[1-9][0-9]*[MG]")) {
+      throw new IllegalArgumentException("memory must look like 1024M or 3G: " + size);
+    }
+    memory = size;
+    return this;
+  }
+
+  /**
+   * Adds QEMU arguments ({@code run-vm.sh}'s {@code LP_VM_QEMU_ARGS}, split at spaces, so none may
+   * hold one), e.g. a {@code -netdev} and its {@code -device}.
+   */
+  public KernelVm qemuArgs(String... args) {
+    for (String a : args) {
+      if (a.isEmpty() || a.chars().anyMatch(Character::isWhitespace)) {
+        throw new IllegalArgumentException("a QEMU argument must be one non-empty word: '" + a + "'");
+      }
+      qemuArgs.add(a);
+    }
+    return this;
+  }
+
   /** Kills the VM after this long (default {@link #DEFAULT_TIMEOUT}). */
   public KernelVm timeout(Duration timeout) {
     this.timeout = timeout;
@@ -137,6 +163,17 @@ public final class KernelVm {
       return boot();
     } catch (IOException e) {
       throw new UncheckedIOException("failed to run a VM in " + sharedDir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Kills a VM that {@link #run} is running in another thread (SIGKILL to QEMU); that run then
+   * returns without an exit code, with the console so far. Nothing happens when none is running.
+   */
+  public void kill() {
+    Process qemu = running;
+    if (qemu != null) {
+      qemu.destroyForcibly();
     }
   }
 
@@ -170,9 +207,12 @@ public final class KernelVm {
         .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
     builder.environment().putAll(image.runVmEnvironment());
     if (!bootParameters.isEmpty()) builder.environment().put("LP_VM_APPEND", String.join(" ", bootParameters));
+    if (!qemuArgs.isEmpty()) builder.environment().put("LP_VM_QEMU_ARGS", String.join(" ", qemuArgs));
+    builder.environment().put("LP_VM_MEMORY", memory);
     long start = System.nanoTime();
     AtomicLong scriptBegan = new AtomicLong(-1);
     Process qemu = builder.start();
+    running = qemu;
     StringBuilder console = new StringBuilder();
     Thread reader = new Thread(() -> copyConsole(qemu.getInputStream(), consoleLog, console, start, scriptBegan),
         "kernel-vm-console-" + sharedDir.getFileName());
