@@ -1,19 +1,31 @@
 #!/bin/bash
-# kube-apiserver for the node tier: kube-api-test always passes
-# `--disable-admission-plugins ServiceAccount`; a real kubelet's pods need that plugin (it mounts
-# the pod-bound service-account token the node daemon authenticates with), so this drops that one
-# name and runs the control plane's binary (its path in kube-apiserver.real beside this copy) with the rest.
+# kube-apiserver for the node tier, run by kube-api-test in place of the control plane's binary
+# (whose path is in kube-apiserver.real beside this copy):
+#  - kube-api-test always passes `--disable-admission-plugins ServiceAccount`; a real kubelet's pods
+#    need that plugin (it mounts the pod-bound service-account token the node daemon authenticates
+#    with), so that one name is dropped;
+#  - its client CA (client.crt, self-signed without CA:TRUE, so no other certificate chains to it)
+#    is bundled with node-ca.crt beside this copy, the CA of the kubelets' client certificates.
 set -euo pipefail
-real="$(cat "$(dirname "$0")/kube-apiserver.real")"
-args=() drop_next=false
+here="$(dirname "$0")"
+real="$(cat "$here/kube-apiserver.real")"
+args=() next=""
 for a in "$@"; do
-  if $drop_next; then
-    drop_next=false
-    rest="$(tr , "\n" <<<"$a" | { grep -vx ServiceAccount || true; } | paste -sd, -)"
-    [[ -n "$rest" ]] && args+=(--disable-admission-plugins "$rest")
-    continue
-  fi
-  if [[ "$a" == --disable-admission-plugins ]]; then drop_next=true; continue; fi
-  args+=("$a")
+  case "$next" in
+    disable)
+      rest="$(tr , "\n" <<<"$a" | { grep -vx ServiceAccount || true; } | paste -sd, -)"
+      [[ -n "$rest" ]] && args+=(--disable-admission-plugins "$rest")
+      next=""; continue ;;
+    client-ca)
+      bundle="$(dirname "$a")/client-ca-with-nodes.crt"
+      cat "$a" "$here/node-ca.crt" >"$bundle"
+      args+=(--client-ca-file "$bundle")
+      next=""; continue ;;
+  esac
+  case "$a" in
+    --disable-admission-plugins) next=disable ;;
+    --client-ca-file) next=client-ca ;;
+    *) args+=("$a") ;;
+  esac
 done
 exec "$real" "${args[@]}"

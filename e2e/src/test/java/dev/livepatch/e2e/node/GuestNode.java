@@ -99,6 +99,10 @@ final class GuestNode implements AutoCloseable {
   record ExecResult(int rc, String output) {}
 
   ExecResult tryExec(String script, Duration timeout) {
+    return exec(script, timeout, true);
+  }
+
+  private synchronized ExecResult exec(String script, Duration timeout, boolean diagnoseFailures) {
     int n = ++commands;
     Path dir = vm.sharedDir().resolve("cmd");
     try {
@@ -110,10 +114,12 @@ final class GuestNode implements AutoCloseable {
       Path rc = dir.resolve(n + ".rc");
       while (!Files.exists(rc)) {
         if (!running()) {
-          throw new AssertionError("the guest stopped before command " + n + " finished: " + script + "\n" + diagnostics());
+          throw new AssertionError("the guest stopped before command " + n + " finished: " + script
+              + (diagnoseFailures ? "\n" + diagnostics() : ""));
         }
         if (System.nanoTime() > deadline) {
-          throw new AssertionError("guest command " + n + " still running after " + timeout + ": " + script + "\n" + diagnostics());
+          throw new AssertionError("guest command " + n + " still running after " + timeout + ": " + script
+              + (diagnoseFailures ? "\n" + diagnostics() : ""));
         }
         Thread.sleep(200);
       }
@@ -147,6 +153,14 @@ final class GuestNode implements AutoCloseable {
     StringBuilder out = new StringBuilder("---- node ").append(name).append(" (").append(vm.sharedDir()).append(")");
     if (run.isDone()) {
       out.append(" — the guest has stopped: ").append(run.join().describe());
+    }
+    if (running()) {
+      try {
+        out.append("\n---- the pods' logs (in the guest)\n").append(exec(
+            "for f in /host/var/log/pods/*/*/*.log; do echo \"== $f\"; tail -n 30 \"$f\"; done", Duration.ofSeconds(20), false).output);
+      } catch (AssertionError e) {
+        out.append("\n(the pods' logs unread: ").append(e.getMessage()).append(')');
+      }
     }
     for (String file : List.of("console.log", "kubelet.log", "containerd.log", "import.log", "socat.log")) {
       List<String> lines = lines(vm.sharedDir().resolve(file));

@@ -24,7 +24,7 @@ import java.util.concurrent.TimeUnit;
  * (with the {@code daemonset} controller) plus a kube-scheduler, with what a real kubelet needs
  * that the cluster tier's control plane leaves out: the ServiceAccount admission plugin (the pod's
  * projected token), the {@code system:node} ClusterRole bound to the group {@code system:nodes},
- * and a client certificate per node signed by the API server's client CA.
+ * and a client certificate per node signed by a CA the API server trusts for clients.
  */
 final class NodeControlPlane implements AutoCloseable {
 
@@ -89,18 +89,18 @@ final class NodeControlPlane implements AutoCloseable {
 
   /**
    * A kubeconfig for the kubelet of {@code node}: a client certificate for
-   * {@code system:node:<node>} in {@code system:nodes}, signed by the API server's client CA,
+   * {@code system:node:<node>} in {@code system:nodes}, signed by the tier's node CA (which the API
+   * server's client CA bundle holds beside kube-api-test's own),
    * for the server at {@code server} (the guest's view of the API server).
    */
   Path nodeKubeconfig(String node, String server) {
-    Path certDir = cp.workDir().resolve("kube-api-test");
     Path out = dir.resolve("node-" + node);
     try {
       Files.createDirectories(out);
       run(out, "openssl", "req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", "node.key", "-out", "node.csr",
           "-subj", "/O=system:nodes/CN=system:node:" + node);
-      run(out, "openssl", "x509", "-req", "-in", "node.csr", "-CA", certDir.resolve("client.crt").toString(),
-          "-CAkey", certDir.resolve("client.key").toString(), "-CAcreateserial", "-days", "2", "-out", "node.crt");
+      run(out, "openssl", "x509", "-req", "-in", "node.csr", "-CA", dir.resolve("bin/node-ca.crt").toString(),
+          "-CAkey", dir.resolve("bin/node-ca.key").toString(), "-CAcreateserial", "-days", "2", "-out", "node.crt");
       String kubeconfig = """
           apiVersion: v1
           kind: Config
@@ -159,6 +159,11 @@ final class NodeControlPlane implements AutoCloseable {
       Files.copy(image.nodeDir().resolve("kube-apiserver-with-sa-admission.sh"), bin.resolve("kube-apiserver"),
           StandardCopyOption.REPLACE_EXISTING);
       Files.writeString(bin.resolve("kube-apiserver.real"), real.kubeApiServer().toString(), StandardCharsets.UTF_8);
+      if (!Files.isRegularFile(bin.resolve("node-ca.key"))) {
+        run(bin, "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "node-ca.key", "-out", "node-ca.crt",
+            "-days", "3650", "-subj", "/CN=livepatch node tier kubelet CA", "-addext", "basicConstraints=critical,CA:TRUE",
+            "-addext", "keyUsage=critical,keyCertSign,cRLSign");
+      }
     } catch (IOException e) {
       throw new UncheckedIOException("failed to lay out the node tier's control plane binaries in " + bin, e);
     }

@@ -2,9 +2,39 @@ package dev.livepatch.e2e.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.marcnuri.helm.Helm;
+import dev.livepatch.api.fixture.PatchModuleBuilder;
+import dev.livepatch.api.v1alpha1.LivePatch;
+import dev.livepatch.api.v1alpha1.LivePatchPhase;
+import dev.livepatch.api.v1alpha1.LivePatchSpec;
+import dev.livepatch.api.v1alpha1.ModuleSource;
+import dev.livepatch.api.v1alpha1.ModuleState;
+import dev.livepatch.api.v1alpha1.ModuleStatus;
+import dev.livepatch.api.v1alpha1.NodeLivePatch;
+import dev.livepatch.api.v1alpha1.NodeLivePatchSpec;
+import dev.livepatch.api.v1alpha1.NodeLivePatchStatus;
+import dev.livepatch.e2e.bench.OperatorProcess;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.Map;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.TestMethodOrder;
 import com.marcnuri.helm.Release;
 import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -31,6 +61,7 @@ import org.junit.jupiter.api.TestInstance;
  */
 @Tag("node")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class NodeTierTest {
 
   static final String NS = "livepatch-system";
@@ -39,12 +70,18 @@ class NodeTierTest {
   static final String NODE = "lp-node-1";
   static final Duration NODE_READY = Duration.ofMinutes(5);
   static final Duration POD_READY = Duration.ofMinutes(6);
+  static final Duration ROLLOUT = Duration.ofMinutes(5);
+  static final Duration GUEST_COMMAND = Duration.ofSeconds(60);
+  static final String OPERATOR_SA = RELEASE + "-livepatch-operator-operator";
+  /** A Node object with no kubelet: its NodeLivePatch is another node's, for the daemon's token to be denied. */
+  static final String OTHER_NODE = "lp-node-simulated";
 
   private NodeTierImage image;
   private NodeControlPlane cp;
   private KubernetesClient admin;
   private GuestNode node;
   private final Timings timings = new Timings();
+  private OperatorProcess operator;
 
   @BeforeAll
   void bootTheNode() throws IOException {
@@ -62,6 +99,14 @@ class NodeTierTest {
         .withName(RELEASE).withNamespace(NS).withKubeConfigContents(cp.controlPlane().kubeconfigYaml())
         .withValuesFile(values).call();
     assertThat(installed.getStatus()).isEqualTo("deployed");
+    // The operator on the host, as the chart's service account; a simulated node beside the real one.
+    operator = OperatorProcess.start(System.getProperty("java.class.path"), cp.controlPlane().kubeconfig(),
+        Files.createDirectories(image.workDir().resolve("operator")), "256m", Map.of(
+            "KUBERNETES_IMPERSONATE_USERNAME", "system:serviceaccount:" + NS + ":" + OPERATOR_SA,
+            "KUBERNETES_IMPERSONATE_GROUP", "system:serviceaccounts,system:serviceaccounts:" + NS + ",system:authenticated",
+            "LIVEPATCH_LEASE_NAMESPACE", NS));
+    admin.nodes().resource(new NodeBuilder().withNewMetadata().withName(OTHER_NODE)
+        .addToLabels("kubernetes.io/os", "linux").endMetadata().build()).create();
     Path kubeconfig = cp.nodeKubeconfig(NODE, "https://127.0.0.1:6443");
     timings.mark("guest-boot");
     node = GuestNode.boot(image, NODE, kubeconfig, cp.apiServerPort(), List.of(NodeImages.sandbox(image), daemonImage));
@@ -71,6 +116,9 @@ class NodeTierTest {
 
   @AfterAll
   void stop() {
+    if (operator != null) {
+      operator.close();
+    }
     if (node != null) {
       node.close();
     }
@@ -82,15 +130,150 @@ class NodeTierTest {
   }
 
   @Test
+  @Order(1)
   void theNodeRegistersAndTheChartsDaemonPodRunsReadyOnIt() {
     Node registered = admin.nodes().withName(NODE).get();
-    assertThat(registered.getStatus().getNodeInfo().getKubeletVersion()).isEqualTo(cp.controlPlane().kubernetesVersion());
+    assertThat(registered.getStatus().getNodeInfo().getKubeletVersion()).isEqualTo("v" + cp.controlPlane().kubernetesVersion());
     assertThat(registered.getStatus().getNodeInfo().getKernelVersion()).isEqualTo(image.kernel().kernelRelease());
     assertThat(registered.getStatus().getNodeInfo().getContainerRuntimeVersion()).startsWith("containerd://1.6.");
     Pod pod = await("the node daemon's pod Ready on " + NODE, POD_READY, () -> daemonPod().filter(NodeTierTest::podReady));
     timings.mark("daemon-pod-ready");
     assertThat(pod.getSpec().getServiceAccountName()).isEqualTo(DAEMON_SA);
-    assertThat(node.exec("test -d /sys/kernel/livepatch && echo present", Duration.ofSeconds(30))).contains("present");
+    assertThat(node.exec("test -d /sys/kernel/livepatch && echo present", GUEST_COMMAND)).contains("present");
+    // The daemon's first status: what only a process on this guest's kernel can know.
+    String bootId = node.exec("cat /proc/sys/kernel/random/boot_id", GUEST_COMMAND).trim();
+    NodeLivePatchStatus status = await("the daemon's status of " + NODE, POD_READY, () -> Optional.ofNullable(
+        admin.resources(NodeLivePatch.class).withName(NODE).get()).map(NodeLivePatch::getStatus)
+        .filter(st -> bootId.equals(st.getBootId())));
+    assertThat(status.getKernelRelease()).isEqualTo(image.kernel().kernelRelease());
+    timings.mark("first-status");
+    recordDaemonMemory();
+  }
+
+  @Test
+  @Order(2)
+  void aLivePatchRollsOutToTheRealNodeAndTheStatusIsTheDaemonPods() throws IOException {
+    daemonReady();
+    byte[] ko = Files.readAllBytes(image.kernel().module("lp_cmdline_v1"));
+    admin.configMaps().inNamespace(NS).resource(new ConfigMapBuilder().withNewMetadata().withName("lp-cmdline-v1")
+        .endMetadata().withBinaryData(Map.of("module.ko", Base64.getEncoder().encodeToString(ko))).build()).create();
+    LivePatch lp = new LivePatch();
+    lp.setMetadata(new ObjectMetaBuilder().withName("cmdline-fix").build());
+    LivePatchSpec spec = new LivePatchSpec();
+    spec.setModules(List.of(PatchModuleBuilder.replaceable("lp_cmdline_v1").kernel(image.kernel().kernelRelease())
+        .from(ModuleSource.configMap(NS, "lp-cmdline-v1", "module.ko", sha256(ko))).build()));
+    spec.getRollout().setInterval("1s");
+    spec.getRollout().setNodeCooldown("1s");
+    lp.setSpec(spec);
+    admin.resource(lp).create();
+    timings.mark("livepatch-created");
+
+    NodeLivePatchStatus status = await("lp_cmdline_v1 Enabled in " + NODE + "'s status", ROLLOUT, () -> Optional
+        .ofNullable(admin.resources(NodeLivePatch.class).withName(NODE).get()).map(NodeLivePatch::getStatus)
+        .filter(st -> st.getModules().stream().anyMatch(m -> "lp_cmdline_v1".equals(m.getName())
+            && m.getState() == ModuleState.Enabled)));
+    timings.mark("livepatch-enabled");
+    assertThat(node.exec("cat /sys/kernel/livepatch/lp_cmdline_v1/enabled", GUEST_COMMAND).trim()).isEqualTo("1");
+    assertThat(node.exec("cat /proc/cmdline", GUEST_COMMAND)).contains("livepatched by lp_cmdline_v1");
+    assertThat(status.getBootId()).isEqualTo(node.exec("cat /proc/sys/kernel/random/boot_id", GUEST_COMMAND).trim());
+    assertThat(status.getModules()).extracting(ModuleStatus::getLivePatch).containsOnly("cmdline-fix");
+    LivePatch done = await("LivePatch cmdline-fix Complete", ROLLOUT, () -> Optional.ofNullable(
+        admin.resources(LivePatch.class).withName("cmdline-fix").get()).filter(l -> l.getStatus() != null
+        && l.getStatus().getPhase() == LivePatchPhase.Complete));
+    assertThat(done.getStatus().getUpdatedNodes()).isEqualTo(1);
+  }
+
+  @Test
+  @Order(3)
+  void thePodsOwnTokenWritesItsNodesStatusOnlyAndNoSpecAndNoLivePatch() {
+    daemonReady();
+    String token = node.exec("cat /host/var/lib/kubelet/pods/" + daemonPod().orElseThrow().getMetadata().getUid()
+        + "/volumes/kubernetes.io~projected/kube-api-access-*/token", GUEST_COMMAND).trim();
+    String other = OTHER_NODE;
+    await("the operator's NodeLivePatch of " + other, ROLLOUT, () -> Optional.ofNullable(
+        admin.resources(NodeLivePatch.class).withName(other).get()));
+    Config config = new ConfigBuilder(Config.empty()).withMasterUrl(admin.getMasterUrl().toString())
+        .withCaCertData(Base64.getEncoder().encodeToString(cp.servingCa().getBytes(StandardCharsets.UTF_8)))
+        .withOauthToken(token).build();
+    try (KubernetesClient daemon = new KubernetesClientBuilder().withConfig(config).build()) {
+      NodeLivePatch own = daemon.resources(NodeLivePatch.class).withName(NODE).editStatus(n -> {
+        n.getStatus().setKernelRelease(n.getStatus().getKernelRelease());
+        return n;
+      });
+      assertThat(own.getStatus().getBootId()).isNotBlank();
+      KubernetesClientException elsewhere = catchThrowableOfType(KubernetesClientException.class, () -> daemon
+          .resources(NodeLivePatch.class).withName(other).editStatus(n -> {
+            NodeLivePatchStatus st = new NodeLivePatchStatus();
+            st.setKernelRelease(image.kernel().kernelRelease());
+            n.setStatus(st);
+            return n;
+          }));
+      assertThat(elsewhere).as("writing another node's status").isNotNull();
+      assertThat(elsewhere.getCode()).isEqualTo(403);
+      assertThat(elsewhere.getMessage()).contains("ValidatingAdmissionPolicy");
+      assertDeniedByRbac(() -> daemon.resources(NodeLivePatch.class).withName(NODE)
+          .edit(n -> { n.getSpec().setRetained(List.of("lp_x")); return n; }));
+      assertDeniedByRbac(() -> daemon.resource(nodeLivePatch("lp-node-new")).create());
+      assertDeniedByRbac(() -> daemon.resources(LivePatch.class).withName("cmdline-fix").delete());
+    }
+  }
+
+  @Test
+  @Order(4)
+  void theDaemonsHealthReadinessAndMetricsAnswerAsTheProbesExpect() {
+    Pod pod = daemonReady();
+    String ip = pod.getStatus().getPodIP();
+    int port = pod.getSpec().getContainers().get(0).getReadinessProbe().getHttpGet().getPort().getIntVal() != null
+        ? pod.getSpec().getContainers().get(0).getReadinessProbe().getHttpGet().getPort().getIntVal() : 8080;
+    for (String path : List.of("/healthz", "/readyz")) {
+      assertThat(node.exec("wget -q -O - http://" + ip + ":" + port + path + " && echo ' rc=0'", GUEST_COMMAND))
+          .as(path).contains("rc=0");
+    }
+    String metrics = node.exec("wget -q -O - http://" + ip + ":" + port + "/metrics", GUEST_COMMAND);
+    assertThat(metrics).contains("# TYPE").containsPattern("(?m)^livepatch_\\w+");
+    recordDaemonMemory();
+  }
+
+  private Pod daemonReady() {
+    return await("the node daemon's pod Ready on " + NODE, POD_READY, () -> daemonPod().filter(NodeTierTest::podReady));
+  }
+
+  /** The daemon container's memory as the kubelet's summary API reports it (read-only port, in the guest). */
+  private void recordDaemonMemory() {
+    try {
+      JsonNode summary = new ObjectMapper().readTree(node.exec("wget -q -O - http://127.0.0.1:10255/stats/summary", GUEST_COMMAND));
+      for (JsonNode pod : summary.path("pods")) {
+        if (pod.path("podRef").path("name").asText().startsWith(RELEASE + "-livepatch-operator-node-daemon")) {
+          JsonNode memory = pod.path("containers").path(0).path("memory");
+          timings.figure("daemon-rss", memory.path("rssBytes").asLong() / (1 << 20) + " MiB (working set "
+              + memory.path("workingSetBytes").asLong() / (1 << 20) + " MiB)");
+        }
+      }
+    } catch (IOException | AssertionError e) {
+      timings.figure("daemon-rss", "unread: " + e.getMessage().lines().findFirst().orElse(""));
+    }
+  }
+
+  private static NodeLivePatch nodeLivePatch(String name) {
+    NodeLivePatch nlp = new NodeLivePatch();
+    nlp.setMetadata(new ObjectMetaBuilder().withName(name).build());
+    nlp.setSpec(new NodeLivePatchSpec());
+    return nlp;
+  }
+
+  private static void assertDeniedByRbac(org.assertj.core.api.ThrowableAssert.ThrowingCallable call) {
+    KubernetesClientException e = catchThrowableOfType(KubernetesClientException.class, call);
+    assertThat(e).as("expected RBAC to deny the request").isNotNull();
+    assertThat(e.getCode()).as(e.getMessage()).isEqualTo(403);
+    assertThat(e.getMessage()).contains("cannot").doesNotContain("ValidatingAdmissionPolicy");
+  }
+
+  private static String sha256(byte[] bytes) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private Optional<Pod> daemonPod() {
