@@ -9,7 +9,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 out="$1" ref="$2" cp="$3"
 root="$(mktemp -d "${out}.root.XXXXXX")"; trap 'rm -rf "$root"' EXIT
 jdk="$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")"
-"$jdk/bin/jlink" --add-modules java.base,java.logging,java.management,java.naming,java.net.http,java.xml,java.sql,java.desktop,jdk.crypto.ec,jdk.unsupported,jdk.management \
+"$jdk/bin/jlink" --add-modules java.base,java.logging,java.management,java.naming,java.net.http,java.xml,java.sql,java.desktop,jdk.crypto.ec,jdk.unsupported,jdk.management,jdk.httpserver,jdk.zipfs \
   --strip-debug --no-header-files --no-man-pages --output "$root/opt/java"
 mkdir -p "$root/app/lib" "$root/bin" "$root/sbin" "$root/tmp" "$root/etc"
 chmod 1777 "$root/tmp"

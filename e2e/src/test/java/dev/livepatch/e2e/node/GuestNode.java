@@ -40,7 +40,9 @@ final class GuestNode implements AutoCloseable {
 
   /** Boots the guest; returns at once (the node registers in the background). */
   static GuestNode boot(NodeTierImage image, String name, Path kubeconfig, int apiServerPort, List<Path> images) {
-    KernelVm vm = KernelVm.create(image.kernel(), "node-" + name).memory("3G").timeout(VM_LIFETIME);
+    // A directory per boot: nothing a stale run still writes (a stop request) reaches this one.
+    KernelVm vm = KernelVm.create(image.kernel(), "node-" + name + "-" + System.currentTimeMillis() / 1000)
+        .memory("3G").timeout(VM_LIFETIME);
     vm.qemuArgs("-netdev", "user,id=n0,restrict=on,guestfwd=tcp:10.0.2.100:6443-cmd:" + relay(image, vm, apiServerPort),
             "-device", "virtio-net-pci,netdev=n0")
         .env("LP_NODE_NAME", name)

@@ -154,14 +154,11 @@ class NodeTierTest {
   @Order(2)
   void aLivePatchRollsOutToTheRealNodeAndTheStatusIsTheDaemonPods() throws IOException {
     daemonReady();
-    byte[] ko = Files.readAllBytes(image.kernel().module("lp_cmdline_v1"));
-    admin.configMaps().inNamespace(NS).resource(new ConfigMapBuilder().withNewMetadata().withName("lp-cmdline-v1")
-        .endMetadata().withBinaryData(Map.of("module.ko", Base64.getEncoder().encodeToString(ko))).build()).create();
     LivePatch lp = new LivePatch();
     lp.setMetadata(new ObjectMetaBuilder().withName("cmdline-fix").build());
     LivePatchSpec spec = new LivePatchSpec();
     spec.setModules(List.of(PatchModuleBuilder.replaceable("lp_cmdline_v1").kernel(image.kernel().kernelRelease())
-        .from(ModuleSource.configMap(NS, "lp-cmdline-v1", "module.ko", sha256(ko))).build()));
+        .from(moduleConfigMap("lp_cmdline_v1")).build()));
     spec.getRollout().setInterval("1s");
     spec.getRollout().setNodeCooldown("1s");
     lp.setSpec(spec);
@@ -232,6 +229,99 @@ class NodeTierTest {
     String metrics = node.exec("wget -q -O - http://" + ip + ":" + port + "/metrics", GUEST_COMMAND);
     assertThat(metrics).contains("# TYPE").containsPattern("(?m)^livepatch_\\w+");
     recordDaemonMemory();
+  }
+
+  @Test
+  @Order(5)
+  void anUpgradeOfTheReplaceableModuleNeverTakesThePinnedOneOff() throws IOException {
+    daemonReady();
+    String release = image.kernel().kernelRelease();
+    ModuleSource pinned = moduleConfigMap("lp_version_v1");
+    ModuleSource v1 = moduleConfigMap("lp_cmdline_v1");
+    ModuleSource v2 = moduleConfigMap("lp_cmdline_v2");
+    admin.resources(LivePatch.class).withName("cmdline-fix").edit(l -> {
+      l.getSpec().setModules(List.of(
+          PatchModuleBuilder.pinned("lp_version_v1").kernel(release).from(pinned).build(),
+          PatchModuleBuilder.replaceable("lp_cmdline_v1").kernel(release).from(v1).build()));
+      return l;
+    });
+    awaitEnabled("lp_version_v1");
+    // Sampled in the guest from before the upgrade until after it: /proc/version stays patched.
+    node.exec("(while [ ! -e /tmp/stop-sampler ]; do if grep -q 'livepatched by lp_version_v1' /proc/version;"
+        + " then echo pinned-on; else echo pinned-OFF; fi; grep -o 'lp_cmdline_v[0-9]' /proc/cmdline || echo cmdline-unpatched;"
+        + " done > /shared/sampler.log 2>&1) > /dev/null 2>&1 &", GUEST_COMMAND);
+    admin.resources(LivePatch.class).withName("cmdline-fix").edit(l -> {
+      l.getSpec().setModules(List.of(
+          PatchModuleBuilder.pinned("lp_version_v1").kernel(release).from(pinned).build(),
+          PatchModuleBuilder.replaceable("lp_cmdline_v2").kernel(release).from(v2).build()));
+      return l;
+    });
+    awaitEnabled("lp_cmdline_v2");
+    await("lp_cmdline_v1 gone from the guest's /sys/kernel/livepatch", ROLLOUT, () -> Optional.of(
+        node.exec("ls /sys/kernel/livepatch", GUEST_COMMAND)).filter(ls -> !ls.contains("lp_cmdline_v1")));
+    node.exec("touch /tmp/stop-sampler; sleep 1", GUEST_COMMAND);
+    List<String> samples = Files.readAllLines(node.sharedDir().resolve("sampler.log"));
+    assertThat(samples).as("guest samples during the upgrade").contains("pinned-on", "lp_cmdline_v2")
+        .doesNotContain("pinned-OFF");
+    assertThat(node.exec("cat /proc/cmdline", GUEST_COMMAND)).contains("livepatched by lp_cmdline_v2");
+    timings.figure("upgrade-samples", Integer.toString(samples.size() / 2));
+  }
+
+  @Test
+  @Order(6)
+  void theDaemonPodDeletedMidTransitionIsRecreatedAndConvergesWithoutASecondLoad() throws IOException {
+    String oldPod = daemonReady().getMetadata().getUid();
+    // lp_busy_fix_v1 patches a function of the plain module lp_busy (not a livepatch).
+    String release = image.kernel().kernelRelease();
+    ModuleSource fix = moduleConfigMap("lp_busy_fix_v1");
+    ModuleSource pinned = moduleConfigMap("lp_version_v1");
+    ModuleSource v2 = moduleConfigMap("lp_cmdline_v2");
+    // lp_busy's thread sleeps inside the function the fix patches, holding the transition open.
+    node.exec("insmod /lp/modules/lp_busy.ko hold=1", GUEST_COMMAND);
+    admin.resources(LivePatch.class).withName("cmdline-fix").edit(l -> {
+      l.getSpec().setModules(List.of(
+          PatchModuleBuilder.pinned("lp_version_v1").kernel(release).from(pinned).build(),
+          PatchModuleBuilder.replaceable("lp_cmdline_v2").kernel(release).from(v2).build(),
+          PatchModuleBuilder.replaceable("lp_busy_fix_v1").kernel(release).from(fix).build()));
+      l.getSpec().getRollout().setStallTimeout("600s");
+      l.getSpec().getRollout().setOnStall(dev.livepatch.api.v1alpha1.OnStall.Wait);
+      return l;
+    });
+    await("lp_busy_fix_v1 in transition in the guest", ROLLOUT, () -> Optional.of(node.exec(
+        "cat /sys/kernel/livepatch/lp_busy_fix_v1/transition 2>/dev/null || echo absent", GUEST_COMMAND).trim())
+        .filter("1"::equals));
+    admin.pods().inNamespace(NS).withLabel("app.kubernetes.io/component", "node-daemon").list().getItems().stream()
+        .filter(p -> oldPod.equals(p.getMetadata().getUid())).forEach(p -> admin.resource(p).delete());
+    timings.mark("daemon-pod-deleted");
+    Pod recreated = await("a new daemon pod Ready on " + NODE, POD_READY, () -> daemonPod()
+        .filter(p -> !oldPod.equals(p.getMetadata().getUid())).filter(NodeTierTest::podReady));
+    timings.mark("daemon-pod-recreated-ready");
+    assertThat(node.exec("cat /sys/kernel/livepatch/lp_busy_fix_v1/transition", GUEST_COMMAND).trim())
+        .as("the transition is still held when the new pod is Ready").isEqualTo("1");
+    node.exec("echo 0 > /sys/module/lp_busy/parameters/hold", GUEST_COMMAND);
+    awaitEnabled("lp_busy_fix_v1");
+    assertThat(recreated.getSpec().getNodeName()).isEqualTo(NODE);
+    assertThat(node.exec("grep -c '^lp_busy_fix_v1 ' /proc/modules", GUEST_COMMAND).trim()).isEqualTo("1");
+    assertThat(node.exec("dmesg | grep -c \"enabling patch 'lp_busy_fix_v1'\"", GUEST_COMMAND).trim())
+        .as("the kernel enabled lp_busy_fix_v1 once").isEqualTo("1");
+    assertThat(node.exec("cat /sys/module/lp_busy/parameters/generation", GUEST_COMMAND).trim()).isEqualTo("1");
+  }
+
+  private void awaitEnabled(String module) {
+    await(module + " Enabled in " + NODE + "'s status and in the guest", ROLLOUT, () -> Optional
+        .ofNullable(admin.resources(NodeLivePatch.class).withName(NODE).get()).map(NodeLivePatch::getStatus)
+        .filter(st -> st.getModules().stream().anyMatch(m -> module.equals(m.getName()) && m.getState() == ModuleState.Enabled))
+        .filter(st -> "1".equals(node.exec("cat /sys/kernel/livepatch/" + module + "/enabled 2>/dev/null || echo 0",
+            GUEST_COMMAND).trim())));
+  }
+
+  /** The test module's file in a ConfigMap of the chart's namespace (created once), as a LivePatch source. */
+  private ModuleSource moduleConfigMap(String module) throws IOException {
+    byte[] ko = Files.readAllBytes(image.kernel().module(module));
+    String name = module.replace('_', '-');
+    admin.configMaps().inNamespace(NS).resource(new ConfigMapBuilder().withNewMetadata().withName(name)
+        .endMetadata().withBinaryData(Map.of("module.ko", Base64.getEncoder().encodeToString(ko))).build()).serverSideApply();
+    return ModuleSource.configMap(NS, name, "module.ko", sha256(ko));
   }
 
   private Pod daemonReady() {
