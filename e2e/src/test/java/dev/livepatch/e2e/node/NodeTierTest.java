@@ -17,6 +17,7 @@ import dev.livepatch.api.v1alpha1.ModuleStatus;
 import dev.livepatch.api.v1alpha1.NodeLivePatch;
 import dev.livepatch.api.v1alpha1.NodeLivePatchSpec;
 import dev.livepatch.api.v1alpha1.NodeLivePatchStatus;
+import dev.livepatch.api.v1alpha1.PatchModule;
 import dev.livepatch.e2e.bench.OperatorProcess;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -147,7 +148,7 @@ class NodeTierTest {
         .filter(st -> bootId.equals(st.getBootId())));
     assertThat(status.getKernelRelease()).isEqualTo(image.kernel().kernelRelease());
     timings.mark("first-status");
-    recordDaemonMemory();
+    recordDaemonMemory("idle");
   }
 
   @Test
@@ -228,7 +229,7 @@ class NodeTierTest {
     }
     String metrics = node.exec("wget -q -O - http://" + ip + ":" + port + "/metrics", GUEST_COMMAND);
     assertThat(metrics).contains("# TYPE").containsPattern("(?m)^livepatch_\\w+");
-    recordDaemonMemory();
+    recordDaemonMemory("after-rollout");
   }
 
   @Test
@@ -239,23 +240,15 @@ class NodeTierTest {
     ModuleSource pinned = moduleConfigMap("lp_version_v1");
     ModuleSource v1 = moduleConfigMap("lp_cmdline_v1");
     ModuleSource v2 = moduleConfigMap("lp_cmdline_v2");
-    admin.resources(LivePatch.class).withName("cmdline-fix").edit(l -> {
-      l.getSpec().setModules(List.of(
-          PatchModuleBuilder.pinned("lp_version_v1").kernel(release).from(pinned).build(),
-          PatchModuleBuilder.replaceable("lp_cmdline_v1").kernel(release).from(v1).build()));
-      return l;
-    });
+    setModules(PatchModuleBuilder.pinned("lp_version_v1").kernel(release).from(pinned).build(),
+        PatchModuleBuilder.replaceable("lp_cmdline_v1").kernel(release).from(v1).build());
     awaitEnabled("lp_version_v1");
     // Sampled in the guest from before the upgrade until after it: /proc/version stays patched.
     node.exec("(while [ ! -e /tmp/stop-sampler ]; do if grep -q 'livepatched by lp_version_v1' /proc/version;"
         + " then echo pinned-on; else echo pinned-OFF; fi; grep -o 'lp_cmdline_v[0-9]' /proc/cmdline || echo cmdline-unpatched;"
         + " done > /shared/sampler.log 2>&1) > /dev/null 2>&1 &", GUEST_COMMAND);
-    admin.resources(LivePatch.class).withName("cmdline-fix").edit(l -> {
-      l.getSpec().setModules(List.of(
-          PatchModuleBuilder.pinned("lp_version_v1").kernel(release).from(pinned).build(),
-          PatchModuleBuilder.replaceable("lp_cmdline_v2").kernel(release).from(v2).build()));
-      return l;
-    });
+    setModules(PatchModuleBuilder.pinned("lp_version_v1").kernel(release).from(pinned).build(),
+        PatchModuleBuilder.replaceable("lp_cmdline_v2").kernel(release).from(v2).build());
     awaitEnabled("lp_cmdline_v2");
     await("lp_cmdline_v1 gone from the guest's /sys/kernel/livepatch", ROLLOUT, () -> Optional.of(
         node.exec("ls /sys/kernel/livepatch", GUEST_COMMAND)).filter(ls -> !ls.contains("lp_cmdline_v1")));
@@ -307,6 +300,13 @@ class NodeTierTest {
     assertThat(node.exec("cat /sys/module/lp_busy/parameters/generation", GUEST_COMMAND).trim()).isEqualTo("1");
   }
 
+  private void setModules(PatchModule... modules) {
+    admin.resources(LivePatch.class).withName("cmdline-fix").edit(l -> {
+      l.getSpec().setModules(List.of(modules));
+      return l;
+    });
+  }
+
   private void awaitEnabled(String module) {
     await(module + " Enabled in " + NODE + "'s status and in the guest", ROLLOUT, () -> Optional
         .ofNullable(admin.resources(NodeLivePatch.class).withName(NODE).get()).map(NodeLivePatch::getStatus)
@@ -328,20 +328,29 @@ class NodeTierTest {
     return await("the node daemon's pod Ready on " + NODE, POD_READY, () -> daemonPod().filter(NodeTierTest::podReady));
   }
 
-  /** The daemon container's memory as the kubelet's summary API reports it (read-only port, in the guest). */
-  private void recordDaemonMemory() {
-    try {
-      JsonNode summary = new ObjectMapper().readTree(node.exec("wget -q -O - http://127.0.0.1:10255/stats/summary", GUEST_COMMAND));
-      for (JsonNode pod : summary.path("pods")) {
-        if (pod.path("podRef").path("name").asText().startsWith(RELEASE + "-livepatch-operator-node-daemon")) {
-          JsonNode memory = pod.path("containers").path(0).path("memory");
-          timings.figure("daemon-rss", memory.path("rssBytes").asLong() / (1 << 20) + " MiB (working set "
-              + memory.path("workingSetBytes").asLong() / (1 << 20) + " MiB)");
+  /**
+   * The daemon's memory: as the kubelet's summary API reports it (its read-only port, in the guest)
+   * when that answers, and the JVM's VmRSS in the guest's /proc either way.
+   */
+  private void recordDaemonMemory(String when) {
+    GuestNode.ExecResult summary = node.tryExec("wget -q -O - http://127.0.0.1:10255/stats/summary", GUEST_COMMAND);
+    if (summary.rc() == 0) {
+      try {
+        for (JsonNode pod : new ObjectMapper().readTree(summary.output()).path("pods")) {
+          if (pod.path("podRef").path("name").asText().startsWith(RELEASE + "-livepatch-operator-node-daemon")) {
+            JsonNode memory = pod.path("containers").path(0).path("memory");
+            timings.figure("daemon-kubelet-" + when, memory.path("rssBytes").asLong() / (1 << 20) + " MiB RSS, working set "
+                + memory.path("workingSetBytes").asLong() / (1 << 20) + " MiB");
+          }
         }
+      } catch (IOException e) {
+        timings.figure("daemon-kubelet-" + when, "unreadable summary: " + e.getMessage());
       }
-    } catch (IOException | AssertionError e) {
-      timings.figure("daemon-rss", "unread: " + e.getMessage().lines().findFirst().orElse(""));
+    } else {
+      timings.figure("daemon-kubelet-" + when, "summary API failed: " + summary.output().trim());
     }
+    timings.figure("daemon-vmrss-" + when, node.tryExec("for p in /proc/[0-9]*; do [ \"$(cat $p/comm 2>/dev/null)\" = java ]"
+        + " && grep VmRSS $p/status; done", GUEST_COMMAND).output().trim().replaceAll("\\s+", " "));
   }
 
   private static NodeLivePatch nodeLivePatch(String name) {
