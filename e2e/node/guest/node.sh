@@ -16,14 +16,14 @@ ev() { echo "$1 $(cut -d' ' -f1 /proc/uptime)" >>$S/node-events; echo "LP_NODE $
 fail() { echo "LP_NODE_FAILED: $*"; exit 1; }
 in_host() { chroot $H "$@"; }
 
-in_host /sbin/modprobe -d "$LP_KERNEL_IMAGE" -S "$LP_KERNEL_RELEASE" -a virtio_net bridge veth \
-  || fail "modprobe virtio_net bridge veth"
+in_host /sbin/modprobe -d "$LP_KERNEL_IMAGE" -S "$LP_KERNEL_RELEASE" -a virtio_net bridge veth overlay \
+  || fail "modprobe virtio_net bridge veth overlay"
 ip link set lo up
 ip link set eth0 up && ip addr add 10.0.2.15/24 dev eth0 || fail "eth0"
 
 mount -t cgroup2 cgroup2 $H/sys/fs/cgroup || fail "mount cgroup2"
 echo "+cpu +cpuset +io +memory +pids" >$H/sys/fs/cgroup/cgroup.subtree_control
-mount -t tmpfs tmpfs $H/var/lib || fail "tmpfs /var/lib"
+mount -t tmpfs -o size=75% tmpfs $H/var/lib || fail "tmpfs /var/lib"
 mount -t tmpfs tmpfs $H/var/log || fail "tmpfs /var/log"
 mkdir -p $H/var/lib/kubelet $H/var/lib/containerd $H/var/lib/livepatch-operator $H/run/lp $H/run/cni/net.d
 : >$H/run/lp/resolv.conf
@@ -37,13 +37,13 @@ cat >$H/run/lp/containerd.toml <<TOML
 version = 2
 root = "/var/lib/containerd"
 state = "/run/containerd"
-disabled_plugins = ["io.containerd.snapshotter.v1.overlayfs", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.internal.v1.tracing"]
+disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.internal.v1.tracing"]
 [grpc]
   address = "/run/containerd/containerd.sock"
 [plugins."io.containerd.grpc.v1.cri"]
   sandbox_image = "localhost/livepatch-node-sandbox:1"
   [plugins."io.containerd.grpc.v1.cri".containerd]
-    snapshotter = "native"
+    snapshotter = "overlayfs"
     default_runtime_name = "runc"
     [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
       runtime_type = "io.containerd.runc.v2"
@@ -78,7 +78,7 @@ i=0; while [ ! -S $H/run/containerd/containerd.sock ]; do
 done
 ev containerd-up
 for tar in $LP_NODE_IMAGES; do
-  in_host /usr/bin/ctr -n k8s.io images import --snapshotter native "$tar" \
+  in_host /usr/bin/ctr -n k8s.io images import --snapshotter overlayfs "$tar" \
     >>$S/import.log 2>&1 || fail "ctr import $tar: $(tail -3 $S/import.log)"
 done
 ev images-imported

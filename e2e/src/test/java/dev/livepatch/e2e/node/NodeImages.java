@@ -1,6 +1,5 @@
 package dev.livepatch.e2e.node;
 
-import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,14 +17,7 @@ import java.util.regex.Pattern;
 final class NodeImages {
 
   static final String SANDBOX_REF = "localhost/livepatch-node-sandbox:1";
-  /** The chart's default image of the node daemon (values.yaml, appVersion): no image values needed. */
-  static final String DAEMON_REF = "ghcr.io/livepatch-dev/livepatch-node-daemon:0.1.0";
   private static final Pattern REPO_TAG = Pattern.compile("\"RepoTags\"\\s*:\\s*\\[\\s*\"([^\"]+)\"");
-  /** Test-only parts of the e2e class path that the daemon's runtime does not need (the stand-in leaves them out). */
-  private static final List<String> NOT_THE_DAEMONS = List.of("/e2e/target/", "/operator/target/", "/fixtures/target/",
-      "/sandbox", "helm-java", "junit", "jqwik", "assertj", "luaj", "awaitility", "opentest4j", "apiguardian",
-      "kube-api-test", "operator-framework", "byte-buddy", "/bouncycastle/", "mockwebserver", "kubernetes-server-mock");
-
   private NodeImages() {}
 
   static Path sandbox(NodeTierImage image) {
@@ -37,16 +29,16 @@ final class NodeImages {
   }
 
   /**
-   * The node daemon's image. The tier's final form is the build's own, one line:
-   * {@code return image.nodeDir().getParent().getParent().resolve("node-daemon/target/jib-image.tar");}
-   * Until the build writes it, a stand-in of the same shape made from the host's JDK and this test's
-   * class path ({@code e2e/node/images/standin-daemon-image.sh}), tagged {@link #DAEMON_REF}.
+   * The node daemon's image as the build makes it: Jib's tarball ({@code mvn package} of node-daemon,
+   * images/README.md), whose name the chart values then take from its manifest.
    */
   static Path daemon(NodeTierImage image) {
-    Path out = image.workDir().resolve("images/node-daemon-standin.tar");
-    run(image, image.nodeDir().resolve("images/standin-daemon-image.sh").toString(), out.toString(), DAEMON_REF,
-        String.join(File.pathSeparator, daemonClassPath()));
-    return out;
+    Path tar = image.nodeDir().getParent().getParent().resolve("node-daemon/target/jib-image.tar");
+    if (!Files.isRegularFile(tar)) {
+      throw new IllegalStateException("no " + tar + ": the node tier imports the daemon's image the build makes"
+          + " (mvn -pl e2e -am verify packages node-daemon first; -Dlivepatch.images.skip=true skips it)");
+    }
+    return tar;
   }
 
   /** The image's name as its tarball's manifest.json gives it (docker-archive's RepoTags). */
@@ -68,16 +60,6 @@ final class NodeImages {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted reading " + tarball, e);
     }
-  }
-
-  private static List<String> daemonClassPath() {
-    List<String> out = new ArrayList<>();
-    for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
-      if (!entry.isBlank() && Files.exists(Path.of(entry)) && NOT_THE_DAEMONS.stream().noneMatch(entry::contains)) {
-        out.add(entry);
-      }
-    }
-    return out;
   }
 
   private static void run(NodeTierImage image, String... command) {
