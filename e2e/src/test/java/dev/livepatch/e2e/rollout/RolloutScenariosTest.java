@@ -201,7 +201,7 @@ class RolloutScenariosTest {
       assertThat(columns(plain.get(0))).containsExactly("NAME", "PHASE", "UPDATED", "FAILED", "AGE");
       assertThat(plain.get(1)).startsWith(lp).contains("Complete").contains("2/2 updated");
       List<String> wide = kubectl(cp, "get", "lp", lp, "-o", "wide");
-      assertThat(columns(wide.get(0))).containsExactly("NAME", "PHASE", "UPDATED", "FAILED", "AGE", "TARGET", "STALLED", "MESSAGE");
+      assertThat(columns(wide.get(0))).containsExactly("NAME", "PHASE", "UPDATED", "FAILED", "AGE", "TARGET", "STALLED", "PREFLIGHT", "MESSAGE");
       assertThat(wide.get(1)).contains("Complete").contains("2/2 updated");
       List<String> nodes = kubectl(cp, "get", "nlp", s.fleet.names().get(0));
       assertThat(nodes.get(1)).startsWith(s.fleet.names().get(0));
