@@ -7,7 +7,9 @@
 #
 # Environment (env.sh): LP_NODE_NAME, LP_NODE_BIN, LP_NODE_PKGS, LP_KERNEL_IMAGE, LP_KERNEL_RELEASE,
 # LP_SHARED_HOST, LP_NODE_IMAGES (image tarballs' host paths, space-separated: the first is the pod
-# sandbox image). Shared files in: kubeconfig. Out: containerd.log,
+# sandbox image). The persistent disk (QEMU's first virtio disk, /dev/vda, ext4) holds containerd's
+# root and the daemon's state directory (the chart's stateHostPath: module cache and records), so
+# they outlive a reboot; the images are imported once per disk. Shared files in: kubeconfig. Out: containerd.log,
 # kubelet.log, socat.log, node-events (timestamps). Commands: the harness writes cmd/N.sh; this runs
 # them in order and writes cmd/N.out, then cmd/N.rc; cmd/stop ends the guest.
 H=/host
@@ -16,8 +18,8 @@ ev() { echo "$1 $(cut -d' ' -f1 /proc/uptime)" >>$S/node-events; echo "LP_NODE $
 fail() { echo "LP_NODE_FAILED: $*"; exit 1; }
 in_host() { chroot $H "$@"; }
 
-in_host /sbin/modprobe -d "$LP_KERNEL_IMAGE" -S "$LP_KERNEL_RELEASE" -a virtio_net bridge veth overlay \
-  || fail "modprobe virtio_net bridge veth overlay"
+in_host /sbin/modprobe -d "$LP_KERNEL_IMAGE" -S "$LP_KERNEL_RELEASE" -a virtio_net bridge veth overlay virtio_blk ext4 \
+  || fail "modprobe virtio_net bridge veth overlay virtio_blk ext4"
 ip link set lo up
 ip link set eth0 up && ip addr add 10.0.2.15/24 dev eth0 || fail "eth0"
 
@@ -25,7 +27,12 @@ mount -t cgroup2 cgroup2 $H/sys/fs/cgroup || fail "mount cgroup2"
 echo "+cpu +cpuset +io +memory +pids" >$H/sys/fs/cgroup/cgroup.subtree_control
 mount -t tmpfs -o size=75% tmpfs $H/var/lib || fail "tmpfs /var/lib"
 mount -t tmpfs tmpfs $H/var/log || fail "tmpfs /var/log"
-mkdir -p $H/var/lib/kubelet $H/var/lib/containerd $H/var/lib/livepatch-operator $H/run/lp $H/run/cni/net.d
+mkdir -p $H/var/lib/kubelet $H/var/lib/containerd $H/var/lib/livepatch-operator $H/var/lib/disk $H/run/lp $H/run/cni/net.d
+i=0; while [ ! -b /dev/vda ]; do i=$((i + 1)); [ $i -gt 100 ] && fail "no /dev/vda after 10 s"; sleep 0.1; done
+mount -t ext4 /dev/vda $H/var/lib/disk || fail "mount the persistent disk"
+mkdir -p $H/var/lib/disk/containerd $H/var/lib/disk/livepatch-operator
+mount -o bind $H/var/lib/disk/containerd $H/var/lib/containerd || fail "bind containerd's root"
+mount -o bind $H/var/lib/disk/livepatch-operator $H/var/lib/livepatch-operator || fail "bind the daemon's state"
 : >$H/run/lp/resolv.conf
 
 cat >$H/run/cni/net.d/10-lp.conflist <<CNI
@@ -73,18 +80,25 @@ ev guest-ready
 in_host env LD_LIBRARY_PATH="$LP_NODE_PKGS/usr/lib/x86_64-linux-gnu" "$LP_NODE_PKGS/usr/bin/socat" \
   TCP-LISTEN:6443,fork,reuseaddr TCP:10.0.2.100:6443 >$S/socat.log 2>&1 &
 in_host /usr/bin/containerd --config /run/lp/containerd.toml >$S/containerd.log 2>&1 &
+containerd=$!
 i=0; while [ ! -S $H/run/containerd/containerd.sock ]; do
   i=$((i + 1)); [ $i -gt 600 ] && fail "containerd socket after 60 s"; sleep 0.1
 done
 ev containerd-up
-for tar in $LP_NODE_IMAGES; do
-  in_host /usr/bin/ctr -n k8s.io images import --snapshotter overlayfs "$tar" \
-    >>$S/import.log 2>&1 || fail "ctr import $tar: $(tail -3 $S/import.log)"
-done
-ev images-imported
+if [ -e $H/var/lib/containerd/lp-images-imported ]; then
+  ev images-kept
+else
+  for tar in $LP_NODE_IMAGES; do
+    in_host /usr/bin/ctr -n k8s.io images import --snapshotter overlayfs "$tar" \
+      >>$S/import.log 2>&1 || fail "ctr import $tar: $(tail -3 $S/import.log)"
+  done
+  sync && : >$H/var/lib/containerd/lp-images-imported
+  ev images-imported
+fi
 
 in_host "$LP_NODE_BIN/kubelet" --config=/run/lp/kubelet.yaml --kubeconfig="$LP_SHARED_HOST/kubeconfig" \
   --hostname-override="$LP_NODE_NAME" --root-dir=/var/lib/kubelet --v=1 >$S/kubelet.log 2>&1 &
+kubelet=$!
 ev kubelet-started
 
 mkdir -p $S/cmd
@@ -99,3 +113,12 @@ while [ ! -e $S/cmd/stop ]; do
   fi
 done
 ev stopping
+# Power-off: the kubelet, then containerd, then the disk synced (the containers' mounts may keep it busy:
+# ext4's journal covers that at the next mount).
+kill $kubelet 2>/dev/null
+sleep 1
+kill $containerd 2>/dev/null
+sleep 2
+sync
+umount $H/var/lib/livepatch-operator $H/var/lib/containerd 2>/dev/null
+umount $H/var/lib/disk 2>/dev/null || echo "LP_NODE the persistent disk was still busy at power-off (synced)"

@@ -21,41 +21,111 @@ import java.util.stream.Collectors;
  * bookworm kernel, registering as node {@link #name()} of the host's API server. Its only network
  * is QEMU user networking with {@code restrict=on} and one {@code guestfwd} to the API server's
  * loopback port. {@link #exec} runs a shell snippet in the guest (its busybox root; the host's
- * root at {@code /host}) through the shared directory and returns its output.
+ * root at {@code /host}) through the shared directory and returns its output. A persistent disk
+ * (a sparse ext4 file, the guest's {@code /dev/vda}) holds containerd's root and the daemon's state
+ * directory across {@link #rebootWithApiWithheld}.
  */
 final class GuestNode implements AutoCloseable {
 
   static final Duration VM_LIFETIME = Duration.ofMinutes(20);
 
-  private final String name;
+  /** What every boot of one node is given: a reboot boots the same again. */
+  private record Boot(NodeTierImage image, String name, Path kubeconfig, int apiServerPort, List<Path> images, Path disk) {}
+
+  private final Boot boot;
   private final KernelVm vm;
   private final CompletableFuture<GuestRun> run;
   private int commands;
 
-  private GuestNode(String name, KernelVm vm, CompletableFuture<GuestRun> run) {
-    this.name = name;
+  private GuestNode(Boot boot, KernelVm vm, CompletableFuture<GuestRun> run) {
+    this.boot = boot;
     this.vm = vm;
     this.run = run;
   }
 
-  /** Boots the guest; returns at once (the node registers in the background). */
+  /** Boots the guest on a new, empty persistent disk; returns at once (the node registers in the background). */
   static GuestNode boot(NodeTierImage image, String name, Path kubeconfig, int apiServerPort, List<Path> images) {
+    Path disk = newDisk(image.workDir().resolve("node-" + name + "-disk.img"));
+    Boot boot = new Boot(image, name, kubeconfig, apiServerPort, images, disk);
+    try {
+      Files.deleteIfExists(apiWithheld(boot));
+    } catch (IOException e) {
+      throw new UncheckedIOException("failed to clear a stale " + apiWithheld(boot), e);
+    }
+    return start(boot);
+  }
+
+  /**
+   * Powers the guest off and boots it again on the same persistent disk, the relay refusing every
+   * connection to the API server until {@link #allowApi}. Returns the new boot (this one has ended).
+   */
+  GuestNode rebootWithApiWithheld() {
+    try {
+      Files.writeString(apiWithheld(boot), "");
+    } catch (IOException e) {
+      throw new UncheckedIOException("failed to withhold the API server from " + name(), e);
+    }
+    if (!powerOff()) {
+      throw new AssertionError("the guest did not power off within 60 s (killed)\n" + diagnostics());
+    }
+    return start(boot);
+  }
+
+  /** The relay connects again to the API server. */
+  void allowApi() {
+    try {
+      Files.deleteIfExists(apiWithheld(boot));
+    } catch (IOException e) {
+      throw new UncheckedIOException("failed to allow the API server to " + name(), e);
+    }
+  }
+
+  /** While this file exists the relay refuses the guest's connections to the API server. */
+  private static Path apiWithheld(Boot boot) {
+    return boot.image().workDir().resolve("node-" + boot.name() + "-api-withheld");
+  }
+
+  /** A sparse ext4 file system image (mkfs.ext4 on the host; the guest mounts it). */
+  private static Path newDisk(Path file) {
+    try {
+      Files.deleteIfExists(file);
+      try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(file.toFile(), "rw")) {
+        f.setLength(4L << 30);
+      }
+      Process mkfs = new ProcessBuilder("mkfs.ext4", "-q", "-F", "-m", "0", file.toString()).redirectErrorStream(true).start();
+      String out = new String(mkfs.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (!mkfs.waitFor(60, TimeUnit.SECONDS) || mkfs.exitValue() != 0) {
+        throw new IllegalStateException("mkfs.ext4 " + file + " failed: " + out);
+      }
+      return file;
+    } catch (IOException e) {
+      throw new UncheckedIOException("failed to make the persistent disk " + file, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted making " + file, e);
+    }
+  }
+
+  private static GuestNode start(Boot boot) {
+    NodeTierImage image = boot.image();
+    String name = boot.name();
     // A directory per boot: nothing a stale run still writes (a stop request) reaches this one.
     KernelVm vm = KernelVm.create(image.kernel(), "node-" + name + "-" + System.currentTimeMillis() / 1000)
         .memory("3G").timeout(VM_LIFETIME);
-    vm.qemuArgs("-netdev", "user,id=n0,restrict=on,guestfwd=tcp:10.0.2.100:6443-cmd:" + relay(image, vm, apiServerPort),
-            "-device", "virtio-net-pci,netdev=n0")
+    vm.qemuArgs("-netdev", "user,id=n0,restrict=on,guestfwd=tcp:10.0.2.100:6443-cmd:" + relay(boot, vm),
+            "-device", "virtio-net-pci,netdev=n0",
+            "-drive", "file=" + boot.disk() + ",format=raw,if=virtio,cache=writeback")
         .env("LP_NODE_NAME", name)
         .env("LP_NODE_BIN", image.nodeBin().toString())
         .env("LP_NODE_PKGS", image.packages().toString())
         .env("LP_KERNEL_IMAGE", image.kernelImageDir().toString())
-        .env("LP_NODE_IMAGES", images.stream().map(p -> p.toAbsolutePath().toString()).collect(Collectors.joining(" ")));
+        .env("LP_NODE_IMAGES", boot.images().stream().map(p -> p.toAbsolutePath().toString()).collect(Collectors.joining(" ")));
     try {
-      Files.copy(kubeconfig, vm.sharedDir().resolve("kubeconfig"));
+      Files.copy(boot.kubeconfig(), vm.sharedDir().resolve("kubeconfig"));
       String script = Files.readString(image.nodeDir().resolve("guest/node.sh"), StandardCharsets.UTF_8);
       CompletableFuture<GuestRun> run = CompletableFuture.supplyAsync(() -> vm.run(script));
       Runtime.getRuntime().addShutdownHook(new Thread(vm::kill, "kill-node-" + name));
-      return new GuestNode(name, vm, run);
+      return new GuestNode(boot, vm, run);
     } catch (IOException e) {
       throw new UncheckedIOException("failed to boot node " + name, e);
     }
@@ -64,14 +134,17 @@ final class GuestNode implements AutoCloseable {
   /**
    * The host side of the guestfwd: QEMU runs this per connection the guest opens to
    * 10.0.2.100:6443 (a {@code tcp:} chardev would be one connection for the VM's life), socat
-   * relaying its stdio to the API server's loopback port.
+   * relaying its stdio to the API server's loopback port — or closing it at once while the API
+   * server is withheld.
    */
-  private static Path relay(NodeTierImage image, KernelVm vm, int apiServerPort) {
+  private static Path relay(Boot boot, KernelVm vm) {
     Path script = vm.sharedDir().getParent().resolve(vm.sharedDir().getFileName() + "-guestfwd.sh");
+    NodeTierImage image = boot.image();
     Path lib = image.packages().resolve("usr/lib/x86_64-linux-gnu");
+    Path withheld = apiWithheld(boot);
     try {
-      Files.writeString(script, "#!/bin/sh\nexec env LD_LIBRARY_PATH=" + lib + " " + image.packages().resolve("usr/bin/socat")
-          + " - TCP:127.0.0.1:" + apiServerPort + "\n", StandardCharsets.UTF_8);
+      Files.writeString(script, "#!/bin/sh\n[ -e " + withheld + " ] && exit 0\nexec env LD_LIBRARY_PATH=" + lib + " "
+          + image.packages().resolve("usr/bin/socat") + " - TCP:127.0.0.1:" + boot.apiServerPort() + "\n", StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new UncheckedIOException("failed to write the guestfwd relay " + script, e);
     }
@@ -82,7 +155,7 @@ final class GuestNode implements AutoCloseable {
   }
 
   String name() {
-    return name;
+    return boot.name();
   }
 
   boolean running() {
@@ -152,7 +225,7 @@ final class GuestNode implements AutoCloseable {
 
   /** The tails of the console, the kubelet's, containerd's and socat's logs: for failure messages. */
   String diagnostics() {
-    StringBuilder out = new StringBuilder("---- node ").append(name).append(" (").append(vm.sharedDir()).append(")");
+    StringBuilder out = new StringBuilder("---- node ").append(name()).append(" (").append(vm.sharedDir()).append(")");
     if (run.isDone()) {
       out.append(" — the guest has stopped: ").append(run.join().describe());
     }
@@ -175,14 +248,22 @@ final class GuestNode implements AutoCloseable {
   /** Asks the guest to power off; kills QEMU when it has not within 60 s. */
   @Override
   public void close() {
+    powerOff();
+  }
+
+  /** Asks the guest to power off; false when it had not within 60 s (QEMU is killed then). */
+  private boolean powerOff() {
     try {
       Files.createDirectories(vm.sharedDir().resolve("cmd"));
       Files.writeString(vm.sharedDir().resolve("cmd/stop"), "");
       run.get(60, TimeUnit.SECONDS);
+      return true;
     } catch (TimeoutException e) {
       vm.kill();
+      return false;
     } catch (Exception e) {
       vm.kill();
+      return false;
     }
   }
 

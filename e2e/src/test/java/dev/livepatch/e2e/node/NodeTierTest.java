@@ -299,6 +299,87 @@ class NodeTierTest {
     assertThat(node.exec("cat /sys/module/lp_busy/parameters/generation", GUEST_COMMAND).trim()).isEqualTo("1");
   }
 
+  /**
+   * The guest powered off and booted again on its persistent disk (containerd's root, the daemon's
+   * module cache and records), the API server withheld at first. What the product does today: no
+   * patch comes back while the API server is unreachable — the kubelet has no pod to run without it
+   * (it keeps no local copy of API pods) and the daemon keeps no copy of its desired set (its records
+   * of loaded patches are dropped on a new boot id, docs/design.md §5 rule 6). Once the API server is
+   * reachable the patches come back from the local cache: their ConfigMaps are deleted first.
+   */
+  @Test
+  @Order(7)
+  void afterARebootThePatchesComeBackFromTheLocalCacheOnceTheApiServerIsReachable() throws IOException {
+    daemonReady();
+    List<String> modules = List.of("lp_version_v1", "lp_cmdline_v2", "lp_busy_fix_v1");
+    List<String> cached = List.of(sha256(Files.readAllBytes(image.kernel().module("lp_version_v1"))),
+        sha256(Files.readAllBytes(image.kernel().module("lp_cmdline_v2"))),
+        sha256(Files.readAllBytes(image.kernel().module("lp_busy_fix_v1"))));
+    String cacheDir = "/host/var/lib/livepatch-operator/modules";
+    assertThat(node.exec("ls " + cacheDir, GUEST_COMMAND)).contains(cached);
+    String oldBoot = bootId();
+    timings.mark("reboot-power-off");
+    node = node.rebootWithApiWithheld();
+    timings.mark("reboot-guest-start");
+    double kubeletAt = await("the rebooted guest's kubelet started", NODE_READY,
+        () -> Optional.ofNullable(node.events().get("kubelet-started")));
+    timings.mark("reboot-kubelet-started");
+    String newBoot = bootId();
+    assertThat(newBoot).as("a new boot id").isNotEqualTo(oldBoot);
+    assertThat(node.events()).as("containerd's root kept the images").containsKey("images-kept").doesNotContainKey("images-imported");
+    assertThat(node.exec("ls " + cacheDir, GUEST_COMMAND)).as("the module cache on the persistent disk").contains(cached);
+
+    // The API server withheld: sampled in the guest for 45 s after the kubelet started.
+    List<String> withheld = new java.util.ArrayList<>();
+    long until = System.nanoTime() + Duration.ofSeconds(45).toNanos();
+    while (System.nanoTime() < until) {
+      withheld.add(node.exec("ls /sys/kernel/livepatch | tr '\\n' ' '; echo", GUEST_COMMAND).trim());
+      sleep(Duration.ofSeconds(5));
+    }
+    timings.figure("reboot-api-withheld", withheld.size() + " samples of /sys/kernel/livepatch: " + withheld.get(withheld.size() - 1)
+        + "| java processes: " + node.exec("for p in /proc/[0-9]*; do [ \"$(cat $p/comm 2>/dev/null)\" = java ] && echo $p; done | wc -l",
+        GUEST_COMMAND).trim());
+    assertThat(withheld).as("what /sys/kernel/livepatch holds while the API server is unreachable (the product's gap: no"
+        + " patch before the API server answers)").allMatch(String::isEmpty);
+    assertThat(Files.readString(node.sharedDir().resolve("kubelet.log"))).as("the kubelet could not reach the API server")
+        .contains("Unable to register node with API server");
+
+    for (String module : List.of("lp_version_v1", "lp_cmdline_v1", "lp_cmdline_v2", "lp_busy_fix_v1")) {
+      admin.configMaps().inNamespace(NS).withName(module.replace('_', '-')).delete();
+    }
+    node.exec("insmod /lp/modules/lp_busy.ko", GUEST_COMMAND);
+    node.allowApi();
+    timings.mark("reboot-api-allowed");
+    NodeLivePatchStatus status = await("the modules Enabled in " + NODE + "'s status of boot " + newBoot, POD_READY, () -> Optional
+        .ofNullable(admin.resources(NodeLivePatch.class).withName(NODE).get()).map(NodeLivePatch::getStatus)
+        .filter(st -> newBoot.equals(st.getBootId()))
+        .filter(st -> modules.stream().allMatch(m -> st.getModules().stream()
+            .anyMatch(ms -> m.equals(ms.getName()) && ms.getState() == ModuleState.Enabled))));
+    timings.mark("reboot-patched");
+    for (String module : modules) {
+      assertThat(node.exec("cat /sys/kernel/livepatch/" + module + "/enabled", GUEST_COMMAND).trim()).as(module).isEqualTo("1");
+    }
+    assertThat(node.exec("cat /proc/cmdline", GUEST_COMMAND)).contains("livepatched by lp_cmdline_v2");
+    assertThat(node.exec("cat /proc/version", GUEST_COMMAND)).contains("livepatched by lp_version_v1");
+    assertThat(status.getKernelRelease()).isEqualTo(image.kernel().kernelRelease());
+    timings.figure("reboot-kubelet-uptime", kubeletAt + " s after the guest's kernel started");
+    timings.figure("reboot-to-patched", String.format("%.1f s (QEMU start -> modules Enabled; API allowed -> Enabled %.1f s)",
+        timings.seconds("reboot-guest-start", "reboot-patched"), timings.seconds("reboot-api-allowed", "reboot-patched")));
+  }
+
+  private String bootId() {
+    return node.exec("cat /proc/sys/kernel/random/boot_id", GUEST_COMMAND).trim();
+  }
+
+  private static void sleep(Duration d) {
+    try {
+      Thread.sleep(d.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+
   private void setModules(PatchModule... modules) {
     admin.resources(LivePatch.class).withName("cmdline-fix").edit(l -> {
       l.getSpec().setModules(List.of(modules));
