@@ -30,7 +30,7 @@ public record DaemonConfig(String nodeName, Path hostPrefix, Path moduleCacheDir
             new Key("STATE_FILE", "/var/lib/livepatch-operator/state.json", "host file of the daemon's records (managed patches, pending unloads)"),
             new Key("KMSG_PATH", "/dev/kmsg", "the kernel log device, as the daemon's container sees it"),
             new Key("UNLOAD_GRACE", "5m", "delay before rmmod of a retired, replaced or reverted module"),
-            new Key("POLL_INTERVAL", "500ms", "how often a transition in flight is looked at"),
+            new Key("POLL_INTERVAL", "500ms", "the longest wait between two looks at a transition in flight (they start 2 ms apart and double)"),
             new Key("RESYNC_INTERVAL", "30s", "how often the kernel is checked against the spec without a spec change"),
             new Key("HTTP_PORT", "8080", "port of /healthz, /readyz and /metrics (0: none)"),
             new Key("MODULE_CACHE_GRACE", "", "how long a cached module file no spec or record names is kept (empty: UNLOAD_GRACE)"),

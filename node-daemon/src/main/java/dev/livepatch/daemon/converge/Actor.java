@@ -16,7 +16,9 @@ import dev.livepatch.daemon.plan.DesiredSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Clock;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Map;
 
 /**
@@ -35,8 +37,11 @@ final class Actor {
     private final ConvergerSettings settings;
     /** Where intent is made durable; a save that throws means the action is not taken. */
     private final HostStateStore stateStore;
+    private final Clock clock;
 
-    Actor(Kernel kernel, ModuleLoader loader, KernelLog kernelLog, HealthWatching health, ConvergerSettings settings, HostStateStore stateStore) {
+    Actor(Kernel kernel, ModuleLoader loader, KernelLog kernelLog, HealthWatching health, ConvergerSettings settings, HostStateStore stateStore,
+          Clock clock) {
+        this.clock = clock;
         this.kernel = kernel;
         this.loader = loader;
         this.kernelLog = kernelLog;
@@ -74,10 +79,10 @@ final class Actor {
         rec.stallTimeout = m.getStallTimeout();
         rec.onStall = m.getOnStall();
         r.managed.put(name, rec);
-        r.inFlight = HostState.InFlight.seenBy(incarnation, name, TransitionDirection.Patching, now);
-        r.inFlight.specKey = DesiredSet.key(m);
         kernelLog.drain();
         health.started(r, m, now);
+        r.inFlight = HostState.InFlight.seenBy(incarnation, name, TransitionDirection.Patching, startNow());
+        r.inFlight.specKey = DesiredSet.key(m);
         stateStore.save(r);
         try {
             loader.load(image);
@@ -108,6 +113,12 @@ final class Actor {
         }
     }
 
+    /**
+     * A transition's time starts when its intent is saved and the kernel is asked, not at the step's start: the
+     * fetch, the checks and the status of that step come before it and are not the kernel's transition.
+     */
+    private Instant startNow() { return clock.instant().truncatedTo(ChronoUnit.MILLIS); }
+
     private static String loadHint(Errno errno, String name) {
         return switch (errno) {
             case EBUSY -> " (the kernel is busy with another transition; retried)";
@@ -117,8 +128,8 @@ final class Actor {
     }
 
     private String disable(String patch, HostState r, Instant now, String incarnation) throws StateFileException {
-        r.inFlight = HostState.InFlight.seenBy(incarnation, patch, TransitionDirection.Unpatching, now);
         kernelLog.drain();
+        r.inFlight = HostState.InFlight.seenBy(incarnation, patch, TransitionDirection.Unpatching, startNow());
         stateStore.save(r);
         try {
             kernel.writeEnabled(patch, false);

@@ -102,13 +102,20 @@ public final class SysfsKernel implements Kernel {
         return out;
     }
 
+    /**
+     * Loaded modules and their reference counts from /proc/modules' third field (the kernel's
+     * {@code module_refcount}, as /sys/module/&lt;m&gt;/refcnt shows it), so one read instead of one
+     * per module; where that field is not a number ({@code -}: a kernel without module unloading) from
+     * the module's refcnt file.
+     */
     @Override
     public Map<String, Integer> modules() throws KernelException {
         Map<String, Integer> out = new LinkedHashMap<>();
         for (String line : readRequired(root.resolve("proc/modules")).split("\n")) {
             String[] f = line.trim().split("\\s+");
             if (f.length == 0 || f[0].isEmpty()) continue;
-            int refcnt = read(root.resolve("sys/module").resolve(f[0]).resolve("refcnt")).map(Integer::valueOf).orElse(0);
+            int refcnt = f.length > 2 && isNumber(f[2]) ? Integer.parseInt(f[2])
+                    : read(root.resolve("sys/module").resolve(f[0]).resolve("refcnt")).map(Integer::valueOf).orElse(0);
             out.put(f[0], refcnt);
         }
         return out;
