@@ -32,9 +32,10 @@ class LoggingConfigurationTest {
     ClassLoader cl = getClass().getClassLoader();
     assertThat(Collections.list(cl.getResources("logback.xml"))).as("logback.xml on the test class path").isEmpty();
     List<URL> operator = Collections.list(cl.getResources("livepatch-operator-logback.xml"));
-    List<URL> daemon = Collections.list(cl.getResources("livepatch-node-daemon-logback.xml"));
     assertThat(operator).as("the operator's configuration").singleElement().asString().doesNotContain("node-daemon");
-    assertThat(daemon).as("the daemon's configuration").singleElement().asString().contains("node-daemon");
+    // The daemon's is built in code (DaemonLogging, selected by its Main by name), registered once.
+    List<URL> daemon = Collections.list(cl.getResources("META-INF/services/ch.qos.logback.classic.spi.Configurator"));
+    assertThat(daemon).as("logback configurators on the class path").singleElement().asString().contains("node-daemon");
   }
 
   @Test

@@ -62,8 +62,6 @@ public final class Converger {
 
     /** Attempts of a transient failure one-shot mode waits for before it reports the module Retrying and ends. */
     private static final int ONE_SHOT_ATTEMPTS = 5;
-    /** The first wait before looking at a transition in flight again (docs/design.md §5 rule 12). */
-    static final Duration FIRST_LOOK = Duration.ofMillis(2);
 
     private final Kernel kernel;
     private final KernelLog kernelLog;
@@ -177,7 +175,7 @@ public final class Converger {
                     Instant wake = baking && (done.wakeAt() == null || done.wakeAt().isAfter(now.plus(settings.poll()))) ? now.plus(settings.poll()) : done.wakeAt();
                     return new Slice(status, wake, true, retrying || baking);
                 }
-                if (a instanceof Action.Wait w) return new Slice(status, nextLook(records.inFlight, now, w.until()), false);
+                if (a instanceof Action.Wait w) return new Slice(status, TransitionLooks.next(records.inFlight, now, w.until()), false);
                 error = actor.act(a, records, desired, images, now, incarnation);
                 if (error != null) {
                     log.atError().addKeyValue("action", a).addKeyValue("error", error).log("action failed");
@@ -191,18 +189,6 @@ public final class Converger {
             }
         }
         return new Slice(last, now().plus(settings.poll()), false);
-    }
-
-    /**
-     * When to look at a transition in flight again: after as long as this process has observed it so far, from
-     * {@link #FIRST_LOOK} (so the looks double), at most at the planner's {@code until} (the poll interval). An idle
-     * kernel's transition (tens of milliseconds) is seen ending within about its own length; a stalled one costs a
-     * look per poll interval, as before.
-     */
-    static Instant nextLook(HostState.InFlight f, Instant now, Instant until) {
-        if (f == null) return until;
-        Instant soon = now.plus(Duration.ofMillis(Math.max(FIRST_LOOK.toMillis(), f.observedMillis)));
-        return soon.isBefore(until) ? soon : until;
     }
 
     private Slice degraded(NodeLivePatchSpec spec, long generation, String error, HostState records) {
