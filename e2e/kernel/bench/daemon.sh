@@ -40,6 +40,8 @@ for variant in pass small nmt; do
 		small) BENCH_JAVA_OPTS="$BENCH_SMALL_OPTS $LP_DAEMON_JAVA_OPTS" ;;
 		nmt) BENCH_JAVA_OPTS="$BENCH_SMALL_OPTS $BENCH_NMT_OPTS $LP_DAEMON_JAVA_OPTS" ;;
 	esac
+	# The image's environment (node-daemon/pom.xml) for the chart's flags; unset for the passes' flags.
+	case "$variant" in pass) unset MALLOC_ARENA_MAX ;; *) export MALLOC_ARENA_MAX=2 ;; esac
 	rm -f "/shared/idle_$variant.status.json.ready"
 	export HTTP_PORT=8080 # the health server, as in the DaemonSet
 	bench_java -cp "$LP_DAEMON_CP:$BENCH_TEST_CLASSES" dev.livepatch.e2e.kernelbench.IdleDaemon \

@@ -225,6 +225,21 @@ class ChartValuesTest {
     assertThat(mounts(c)).containsEntry("state", "/node/var/lib/kernel-patches rw").containsEntry("host-sys", "/node/sys rw");
   }
 
+  /**
+   * {@code nodeDaemon.javaOptions} is the daemon's JVM flags as the admin writes them: rendered verbatim into
+   * JAVA_TOOL_OPTIONS, which the image's entrypoint adds nothing after (NodeDaemonImageTest); the default keeps
+   * the small heap its comment states.
+   */
+  @Test
+  void theDaemonsJavaOptionsBecomeItsJavaToolOptionsVerbatim() {
+    String custom = "-XX:+UseG1GC -Xmx200m -XX:+ExitOnOutOfMemoryError";
+    Container daemon = ChartUnderTest.render("nodeDaemon:\n  javaOptions: \"" + custom + "\"\n")
+        .one(DaemonSet.class, DAEMON).getSpec().getTemplate().getSpec().getContainers().get(0);
+    assertThat(env(daemon, "JAVA_TOOL_OPTIONS").getValue()).isEqualTo(custom);
+    assertThat(env(ChartDefaultsTest.daemonContainer(), "JAVA_TOOL_OPTIONS").getValue()).contains(" -Xmx48m ")
+        .doesNotContain("MaxRAMPercentage");
+  }
+
   @ParameterizedTest(name = "{0}")
   @CsvSource(delimiter = '|', textBlock = """
       no operator replicas           | operator: {replicas: 0}                                     | replicas

@@ -3,29 +3,38 @@ package dev.livepatch.e2e.image;
 import static dev.livepatch.e2e.image.ImageContentsTest.strings;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.livepatch.e2e.image.TarEntries.Entry;
-import java.util.ArrayList;
+import dev.livepatch.fixtures.controlplane.RepositoryLayout;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The node daemon's image: root, kmod, and the JVM flags chosen for its footprint on the node. */
 class NodeDaemonImageTest {
-  /** The idle-RSS flags of the kernel benchmark (README, "daemon on the real kernel"), minus its guest's tmpdir. */
-  private static final List<String> SMALL_FOOTPRINT = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto",
-      "-XX:-UsePerfData", "-Xms8m", "-Xmx48m", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30", "-Xss256k",
-      "-XX:MaxMetaspaceSize=96m", "-XX:CompressedClassSpaceSize=32m", "-XX:ReservedCodeCacheSize=16m",
-      "-XX:MaxDirectMemorySize=8m");
-
   private final ImageArchive image = BuiltImages.NODE_DAEMON.archive();
 
+  /**
+   * The JVM's flags are the environment's JAVA_TOOL_OPTIONS, which the chart's {@code nodeDaemon.javaOptions}
+   * replaces: the entrypoint carries none (a flag there would come after JAVA_TOOL_OPTIONS and win), and the
+   * image's default is the chart's, so a pod from the chart and the image run alone get the same flags.
+   */
   @Test
-  void runsTheDaemonAsRootWithTheSmallFootprintFlags() {
+  void runsTheDaemonAsRootWithTheChartsJvmFlagsAsItsDefaultAndNoneThatOverrideThem() throws Exception {
     assertThat(image.runConfig().path("User").asText()).isEqualTo("0:0");
-    List<String> expected = new ArrayList<>(List.of("java"));
-    expected.addAll(SMALL_FOOTPRINT);
-    expected.addAll(List.of("-cp", "@/app/jib-classpath-file", "dev.livepatch.daemon.Main"));
-    assertThat(strings(image.runConfig().path("Entrypoint"))).containsExactlyElementsOf(expected);
+    assertThat(strings(image.runConfig().path("Entrypoint")))
+        .containsExactly("java", "-cp", "@/app/jib-classpath-file", "dev.livepatch.daemon.Main");
     assertThat(strings(image.runConfig().path("Cmd"))).isEmpty();
+    Map<String, String> env = new LinkedHashMap<>();
+    strings(image.runConfig().path("Env")).forEach(e -> env.put(e.substring(0, e.indexOf('=')), e.substring(e.indexOf('=') + 1)));
+    JsonNode values = new ObjectMapper(new YAMLFactory())
+        .readTree(RepositoryLayout.root().resolve("charts/livepatch-operator/values.yaml").toFile());
+    String chartDefault = values.path("nodeDaemon").path("javaOptions").asText();
+    assertThat(chartDefault).contains("-Xmx48m", "-XX:+UseSerialGC");
+    assertThat(env).containsEntry("JAVA_TOOL_OPTIONS", chartDefault).containsEntry("MALLOC_ARENA_MAX", "2");
   }
 
   @Test
