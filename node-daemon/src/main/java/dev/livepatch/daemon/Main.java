@@ -6,6 +6,13 @@ import dev.livepatch.api.v1alpha1.NodeLivePatchStatus;
 import dev.livepatch.api.v1alpha1.NodeReasons;
 import dev.livepatch.daemon.config.DaemonConfig;
 import dev.livepatch.daemon.converge.Converger;
+import dev.livepatch.daemon.converge.PassRole;
+import dev.livepatch.daemon.converge.StatusAssembler;
+import dev.livepatch.daemon.module.CacheOnlyFetcher;
+import dev.livepatch.daemon.restore.BootRestore;
+import dev.livepatch.daemon.restore.StaticPod;
+import dev.livepatch.daemon.restore.StaticPodFile;
+import dev.livepatch.daemon.time.Sleeper;
 import dev.livepatch.daemon.kernel.KernelLog;
 import dev.livepatch.daemon.kernel.KmsgReader;
 import dev.livepatch.daemon.metrics.DaemonMetrics;
@@ -30,6 +37,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.time.Clock;
 import java.time.Duration;
@@ -43,12 +51,16 @@ import java.util.concurrent.ScheduledExecutorService;
  * <pre>
  *   java -cp ... dev.livepatch.daemon.Main                        # the DaemonSet: watch NODE_NAME's NodeLivePatch
  *   java -cp ... dev.livepatch.daemon.Main --once --spec-file spec.json --status-file status.json [--generation N] [--host-prefix /]
+ *   java -cp ... dev.livepatch.daemon.Main --restore [--status-file status.json] [--host-prefix /]
  * </pre>
  *
  * One-shot mode converges the local kernel to a NodeLivePatchSpec (or a whole NodeLivePatch) read
  * from a JSON file, with no API server, writes the resulting status as JSON and exits 0 when the
  * node is Ready, 3 when it is not (a module failed), 2 on bad arguments or configuration, 1 on an
- * unexpected error. Configuration is read from the environment ({@link DaemonConfig#KEYS}).
+ * unexpected error. Restore mode (the boot restore, docs/design.md §5 rule 15) converges the local
+ * kernel once to the last converged set the host records keep, module files from the local cache
+ * alone, no API server and no network; exit codes as one-shot mode's, 0 also when there is nothing to
+ * restore. Configuration is read from the environment ({@link DaemonConfig#KEYS}).
  */
 public final class Main {
     static {
@@ -75,21 +87,28 @@ public final class Main {
             System.exit(2);
             return;
         }
-        System.exit(opts.containsKey("--once") ? once(config, opts) : daemon(config));
+        System.exit(opts.containsKey("--once") ? once(config, opts) : opts.containsKey("--restore") ? restore(config, opts) : daemon(config));
     }
 
     public static Map<String, String> parseArgs(String[] args) {
         Map<String, String> opts = new HashMap<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
-                case "--once" -> opts.put("--once", "");
+                case "--once", "--restore" -> opts.put(args[i], "");
                 case "--spec-file", "--status-file", "--generation", "--host-prefix" -> {
                     if (i + 1 >= args.length) throw new IllegalArgumentException(args[i] + " needs a value");
                     opts.put(args[i], args[++i]);
                 }
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]
-                        + " (usage: [--once --spec-file F --status-file F [--generation N]] [--host-prefix P])");
+                        + " (usage: [--once --spec-file F --status-file F [--generation N] | --restore [--status-file F]] [--host-prefix P])");
             }
+        }
+        if (opts.containsKey("--once") && opts.containsKey("--restore")) throw new IllegalArgumentException("--once and --restore exclude each other");
+        if (opts.containsKey("--restore") && (opts.containsKey("--spec-file") || opts.containsKey("--generation"))) {
+            throw new IllegalArgumentException("--restore takes no --spec-file or --generation: it applies the last converged set the host records keep");
+        }
+        if (!opts.containsKey("--once") && !opts.containsKey("--restore") && opts.keySet().stream().anyMatch(k -> !k.equals("--host-prefix"))) {
+            throw new IllegalArgumentException("--spec-file, --status-file and --generation need --once (or --status-file --restore)");
         }
         if (opts.containsKey("--once") && (!opts.containsKey("--spec-file") || !opts.containsKey("--status-file"))) {
             throw new IllegalArgumentException("--once needs --spec-file and --status-file");
@@ -114,11 +133,32 @@ public final class Main {
                     new DaemonMetrics(new SimpleMeterRegistry()), s -> writeStatus(json, statusFile, s));
             NodeLivePatchStatus status = converger.converge(spec, gen);
             writeStatus(json, statusFile, status);
-            boolean ready = status.getConditions().stream().anyMatch(c -> c.getType().equals("Ready") && c.getStatus().equals("True"));
+            boolean ready = StatusAssembler.isTrue(status, "Ready");
             log.atInfo().addKeyValue("ready", ready).addKeyValue("statusFile", opts.get("--status-file")).log("one-shot pass done");
             return ready ? 0 : 3;
         } catch (Exception e) {
             log.atError().setCause(e).log("one-shot pass failed");
+            return 1;
+        }
+    }
+
+    /** The boot restore: the last converged set from the local cache, no API server, no network. Returns the exit code. */
+    public static int restore(DaemonConfig config, Map<String, String> opts) {
+        KubernetesSerialization json = new KubernetesSerialization();
+        Path statusFile = opts.containsKey("--status-file") ? Path.of(opts.get("--status-file")) : null;
+        try (KmsgReader kmsg = kmsg(config)) {
+            Wiring.Host host = Wiring.host(config, List.of(new CacheOnlyFetcher(config.moduleCacheDir())), kmsg == null ? KernelLog.NONE : kmsg);
+            Converger converger = Wiring.converger(host, Clock.systemUTC(), Sleeper.REAL, Wiring.settings(config),
+                    new DaemonMetrics(new SimpleMeterRegistry()), s -> {
+                        if (statusFile != null) writeStatus(json, statusFile, s);
+                    }, PassRole.RESTORE);
+            BootRestore.Outcome o = BootRestore.run(host.stateStore(), host.kernel(), converger);
+            if (statusFile != null && o.status() != null) writeStatus(json, statusFile, o.status());
+            log.atLevel(o.exitCode() == 0 ? org.slf4j.event.Level.INFO : org.slf4j.event.Level.ERROR).addKeyValue("exitCode", o.exitCode())
+                    .addKeyValue("summary", o.summary()).log("boot restore done");
+            return o.exitCode();
+        } catch (Exception e) {
+            log.atError().setCause(e).log("boot restore failed");
             return 1;
         }
     }
@@ -147,6 +187,7 @@ public final class Main {
         Config clientConfig = Config.autoConfigure(null);
         clientConfig.setRequestRetryBackoffLimit(1);
         KubernetesClient client = new KubernetesClientBuilder().withConfig(clientConfig).build();
+        writeBootRestorePod(config);
         KmsgReader kmsg = kmsg(config);
         StatusWriter writer = new StatusWriter(client, config.nodeName());
         Converger converger = Wiring.converger(config, client, kmsg == null ? KernelLog.NONE : kmsg, metrics, writer);
@@ -176,6 +217,19 @@ public final class Main {
         }));
         stop.await();
         return 0;
+    }
+
+    /** The boot restore's static pod, when configured; a failure is logged and the daemon runs on (it is not needed to converge). */
+    private static void writeBootRestorePod(DaemonConfig config) {
+        if (!config.bootRestore().enabled()) return;
+        try {
+            Path written = StaticPodFile.write(config, System.getenv());
+            log.atInfo().addKeyValue("file", config.bootRestore().staticPodDir().resolve(StaticPod.FILE_NAME))
+                    .addKeyValue("changed", written != null).log("boot restore static pod in place");
+        } catch (IOException | RuntimeException e) {
+            log.atError().addKeyValue("dir", config.bootRestore().staticPodDir()).addKeyValue("error", e.toString())
+                    .log("failed to write the boot restore static pod: patches will not come back before the API server after a reboot");
+        }
     }
 
     private static KmsgReader kmsg(DaemonConfig config) {

@@ -5,6 +5,8 @@ import dev.livepatch.daemon.config.DaemonConfig;
 import dev.livepatch.daemon.converge.Converger;
 import dev.livepatch.daemon.converge.ConvergerSettings;
 import dev.livepatch.daemon.converge.HostStateStore;
+import dev.livepatch.daemon.converge.PassRole;
+import dev.livepatch.daemon.files.DurableFiles;
 import dev.livepatch.daemon.health.KernelTaint;
 import dev.livepatch.daemon.health.ProcTaint;
 import dev.livepatch.daemon.kernel.Kernel;
@@ -17,6 +19,7 @@ import dev.livepatch.daemon.metrics.DaemonMetrics;
 import dev.livepatch.daemon.module.CachingModuleStore;
 import dev.livepatch.daemon.module.ConfigMapFetcher;
 import dev.livepatch.daemon.module.HostPathFetcher;
+import dev.livepatch.daemon.module.ModuleFetcher;
 import dev.livepatch.daemon.module.ModuleStore;
 import dev.livepatch.daemon.module.UrlFetcher;
 import dev.livepatch.daemon.time.Sleeper;
@@ -28,8 +31,9 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * The one assembly of the daemon's parts, used by {@code Main} (the DaemonSet and one-shot mode),
- * the simulated node and the simulated fleet: only the host side effects differ between them.
+ * The one assembly of the daemon's parts, used by {@code Main} (the DaemonSet, one-shot and restore
+ * modes), the simulated node and the simulated fleet: only the host side effects differ between them
+ * (restore's fetchers: the cache alone, {@code restore.CacheOnly}).
  */
 public final class Wiring {
     private Wiring() {}
@@ -42,15 +46,18 @@ public final class Wiring {
         }
     }
 
-    /** The real node's side effects. @param client null in one-shot mode (ConfigMap sources then fail clearly) */
-    public static Host host(DaemonConfig c, KubernetesClient client, KernelLog kernelLog) {
-        CachingModuleStore store = new CachingModuleStore(c.moduleCacheDir(), List.of(
-                new UrlFetcher(c.fetchTimeout(), c.fetchAttempts(), c.fetchBackoff(), Sleeper.REAL, c.maxModuleBytes()),
-                new ConfigMapFetcher(client),
-                new HostPathFetcher(c.hostPrefix(), c.maxModuleBytes())), new NativeModuleFiles(), c.moduleCacheGrace(), Clock.systemUTC(),
+    /** The fetchers of the DaemonSet and one-shot modes. @param client null in one-shot mode (ConfigMap sources then fail clearly) */
+    public static List<ModuleFetcher> fetchers(DaemonConfig c, KubernetesClient client) {
+        return List.of(new UrlFetcher(c.fetchTimeout(), c.fetchAttempts(), c.fetchBackoff(), Sleeper.REAL, c.maxModuleBytes()),
+                new ConfigMapFetcher(client), new HostPathFetcher(c.hostPrefix(), c.maxModuleBytes()));
+    }
+
+    /** The real node's side effects, module files fetched by {@code fetchers} when not in the cache. */
+    public static Host host(DaemonConfig c, List<ModuleFetcher> fetchers, KernelLog kernelLog) {
+        CachingModuleStore store = new CachingModuleStore(c.moduleCacheDir(), fetchers, new NativeModuleFiles(), c.moduleCacheGrace(), Clock.systemUTC(),
                 c.maxModuleBytes());
-        return new Host(new SysfsKernel(c.hostPrefix()), new FinitModuleLoader(), kernelLog, store, new HostStateStore(c.stateFile()),
-                new ProcTaint(c.hostPrefix()));
+        return new Host(new SysfsKernel(c.hostPrefix()), new FinitModuleLoader(), kernelLog, store,
+                new HostStateStore(c.stateFile(), DurableFiles.SYNCED, c.hostLockWait()), new ProcTaint(c.hostPrefix()));
     }
 
     public static ConvergerSettings settings(DaemonConfig c) {
@@ -59,12 +66,19 @@ public final class Wiring {
 
     public static Converger converger(Host host, Clock clock, Sleeper sleeper, ConvergerSettings settings, DaemonMetrics metrics,
                                       Consumer<NodeLivePatchStatus> publisher) {
-        return new Converger(host.kernel(), host.loader(), host.store(), host.kernelLog(), host.taint(), host.stateStore(), clock, sleeper, settings, metrics, publisher);
+        return converger(host, clock, sleeper, settings, metrics, publisher, PassRole.DAEMON);
     }
 
-    /** The real node's converger. */
+    public static Converger converger(Host host, Clock clock, Sleeper sleeper, ConvergerSettings settings, DaemonMetrics metrics,
+                                      Consumer<NodeLivePatchStatus> publisher, PassRole role) {
+        return new Converger(host.kernel(), host.loader(), host.store(), host.kernelLog(), host.taint(), host.stateStore(), clock, sleeper, settings,
+                metrics, publisher, role);
+    }
+
+    /** The real node's converger, fetching module files from their sources (the DaemonSet; {@code client} null in one-shot mode). */
     public static Converger converger(DaemonConfig c, KubernetesClient client, KernelLog kernelLog, DaemonMetrics metrics,
                                       Consumer<NodeLivePatchStatus> publisher) {
-        return converger(host(c, client, kernelLog), Clock.systemUTC(), Sleeper.REAL, settings(c), metrics, publisher);
+        return converger(host(c, fetchers(c, client), kernelLog), Clock.systemUTC(), Sleeper.REAL, settings(c), metrics, publisher,
+                client == null ? PassRole.ONE_SHOT : PassRole.DAEMON);
     }
 }

@@ -18,7 +18,19 @@ import java.util.function.Function;
 public record DaemonConfig(String nodeName, Path hostPrefix, Path moduleCacheDir, Path stateFile, Path kmsgPath,
                            Duration unloadGrace, Duration poll, Duration resync, int httpPort,
                            Duration fetchTimeout, int fetchAttempts, Duration fetchBackoff, long maxModuleBytes,
-                           Duration moduleCacheGrace) {
+                           Duration moduleCacheGrace, Duration hostLockWait, BootRestore bootRestore) {
+
+    /**
+     * The kubelet static pod that runs the boot restore (docs/design.md §5 rule 15), or none.
+     *
+     * @param staticPodDir the kubelet's static pod directory as the container sees it (under HOST_PREFIX); null: off
+     * @param image        the daemon's own image, run by the pod's init container with {@code --restore}
+     * @param pauseImage   the pod's one container, which only keeps the pod up
+     * @param namespace    the namespace of the pod's mirror in the API server
+     */
+    public record BootRestore(Path staticPodDir, String image, String pauseImage, String namespace) {
+        public boolean enabled() { return staticPodDir != null; }
+    }
 
     /** A key: its default and what it is for. */
     public record Key(String env, String defaultValue, String description) {}
@@ -37,7 +49,12 @@ public record DaemonConfig(String nodeName, Path hostPrefix, Path moduleCacheDir
             new Key("FETCH_TIMEOUT", "30s", "connect timeout of a module url, and the most one whole GET (headers and body) may take"),
             new Key("FETCH_ATTEMPTS", "2", "attempts in all for a module url within one pass (transport errors, timeouts, 408, 429, 5xx); later passes retry with backoff"),
             new Key("FETCH_BACKOFF", "1s", "first wait between url attempts; doubles"),
-            new Key("MAX_MODULE_BYTES", "67108864", "largest module file accepted"));
+            new Key("MAX_MODULE_BYTES", "67108864", "largest module file accepted"),
+            new Key("HOST_LOCK_WAIT", "5m", "how long a pass waits for another process's pass on this host (the host lock in the state dir)"),
+            new Key("BOOT_RESTORE_STATIC_POD_DIR", "", "host dir the kubelet reads static pods from: the daemon writes its boot restore pod there (empty: off)"),
+            new Key("BOOT_RESTORE_IMAGE", "", "the daemon's image, for the boot restore pod's init container (needed with BOOT_RESTORE_STATIC_POD_DIR)"),
+            new Key("BOOT_RESTORE_PAUSE_IMAGE", "registry.k8s.io/pause:3.10", "the boot restore pod's one container, which only keeps it up"),
+            new Key("POD_NAMESPACE", "kube-system", "the daemon's namespace (downward API): the boot restore pod's mirror is shown there"));
 
     private static Map<String, Key> keys(Key... keys) {
         Map<String, Key> m = new LinkedHashMap<>();
@@ -72,12 +89,24 @@ public record DaemonConfig(String nodeName, Path hostPrefix, Path moduleCacheDir
                 underHost(prefix, get.apply("STATE_FILE")), Path.of(get.apply("KMSG_PATH")), dur.apply("UNLOAD_GRACE"),
                 dur.apply("POLL_INTERVAL"), dur.apply("RESYNC_INTERVAL"), num.apply("HTTP_PORT").intValue(),
                 dur.apply("FETCH_TIMEOUT"), num.apply("FETCH_ATTEMPTS").intValue(), dur.apply("FETCH_BACKOFF"),
-                num.apply("MAX_MODULE_BYTES"), get.apply("MODULE_CACHE_GRACE").isEmpty() ? dur.apply("UNLOAD_GRACE") : dur.apply("MODULE_CACHE_GRACE"));
+                num.apply("MAX_MODULE_BYTES"), get.apply("MODULE_CACHE_GRACE").isEmpty() ? dur.apply("UNLOAD_GRACE") : dur.apply("MODULE_CACHE_GRACE"),
+                dur.apply("HOST_LOCK_WAIT"), bootRestore(prefix, get, errors));
         if (c.poll().isZero()) errors.add("POLL_INTERVAL must be more than 0");
         if (c.resync().isZero()) errors.add("RESYNC_INTERVAL must be more than 0");
         if (!errors.isEmpty()) throw new IllegalArgumentException("bad configuration: " + String.join("; ", errors));
         return c;
     }
+
+    private static BootRestore bootRestore(Path prefix, Function<String, String> get, List<String> errors) {
+        String dir = get.apply("BOOT_RESTORE_STATIC_POD_DIR");
+        if (dir.isEmpty()) return new BootRestore(null, "", get.apply("BOOT_RESTORE_PAUSE_IMAGE"), get.apply("POD_NAMESPACE"));
+        if (!dir.startsWith("/")) errors.add("BOOT_RESTORE_STATIC_POD_DIR=" + dir + ": must be an absolute host path");
+        if (get.apply("BOOT_RESTORE_IMAGE").isEmpty()) errors.add("BOOT_RESTORE_IMAGE is not set: the boot restore pod runs the daemon's image");
+        return new BootRestore(underHost(prefix, dir), get.apply("BOOT_RESTORE_IMAGE"), get.apply("BOOT_RESTORE_PAUSE_IMAGE"), get.apply("POD_NAMESPACE"));
+    }
+
+    /** The host's path of {@code path} (one under HOST_PREFIX). */
+    public String onHost(Path path) { return "/" + hostPrefix.relativize(path); }
 
     private static Path underHost(Path prefix, String hostPath) {
         return prefix.resolve(hostPath.startsWith("/") ? hostPath.substring(1) : hostPath);

@@ -1,10 +1,8 @@
 package dev.livepatch.daemon.converge;
 
-import dev.livepatch.api.v1alpha1.BlockingTask;
 import dev.livepatch.api.v1alpha1.NodeLivePatchSpec;
 import dev.livepatch.api.v1alpha1.NodeLivePatchStatus;
 import dev.livepatch.api.v1alpha1.Transition;
-import dev.livepatch.api.v1alpha1.TransitionRecord;
 import dev.livepatch.daemon.health.KernelTaint;
 import dev.livepatch.daemon.kernel.Kernel;
 import dev.livepatch.daemon.kernel.KernelException;
@@ -18,7 +16,6 @@ import dev.livepatch.daemon.module.ModuleStore;
 import dev.livepatch.daemon.plan.Action;
 import dev.livepatch.daemon.plan.DesiredSet;
 import dev.livepatch.daemon.plan.NodePlanner;
-import dev.livepatch.daemon.plan.Plan;
 import dev.livepatch.daemon.time.Sleeper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,7 +24,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -76,10 +72,18 @@ public final class Converger {
     private final String incarnation = UUID.randomUUID().toString();
     private final BlockingTasks blocking;
     private final HealthWatching health;
+    private final PassRole role;
     private NodeLivePatchStatus last;
 
     public Converger(Kernel kernel, ModuleLoader loader, ModuleStore store, KernelLog kernelLog, KernelTaint taint, HostStateStore stateStore,
                      Clock clock, Sleeper sleeper, ConvergerSettings settings, DaemonMetrics metrics, Consumer<NodeLivePatchStatus> publisher) {
+        this(kernel, loader, store, kernelLog, taint, stateStore, clock, sleeper, settings, metrics, publisher, PassRole.DAEMON);
+    }
+
+    public Converger(Kernel kernel, ModuleLoader loader, ModuleStore store, KernelLog kernelLog, KernelTaint taint, HostStateStore stateStore,
+                     Clock clock, Sleeper sleeper, ConvergerSettings settings, DaemonMetrics metrics, Consumer<NodeLivePatchStatus> publisher,
+                     PassRole role) {
+        this.role = role;
         this.kernel = kernel;
         this.health = new HealthWatching(kernelLog, taint);
         this.kernelLog = health.tapped();
@@ -97,19 +101,50 @@ public final class Converger {
     /** The last status published. */
     public NodeLivePatchStatus lastStatus() { return last; }
 
-    /** Slices until nothing is left but timers (one-shot mode, tests): sleeps between them. Returns the last status. */
+    /** Slices until nothing is left but timers, early retries and bakes waited for (one-shot mode, tests); the host lock held throughout. */
     public NodeLivePatchStatus converge(NodeLivePatchSpec spec, long generation) throws InterruptedException {
-        Slice s = slice(spec, generation);
-        while (!s.settled() || s.retrying()) {
-            Duration d = Duration.between(now(), s.wakeAt());
-            if (!d.isNegative() && !d.isZero()) sleeper.sleep(d);
-            s = slice(spec, generation);
-        }
-        return s.status();
+        return pass(spec, generation, true);
     }
 
-    /** One bounded slice against {@code spec}. */
+    /** Slices until settled or stalled, the host lock held throughout; retries, bakes and stalls left to the daemon (restore, §5 rule 15). */
+    public NodeLivePatchStatus settle(NodeLivePatchSpec spec, long generation) throws InterruptedException {
+        return pass(spec, generation, false);
+    }
+
+    private NodeLivePatchStatus pass(NodeLivePatchSpec spec, long generation, boolean waitForTimers) throws InterruptedException {
+        try (HostLock.Held held = stateStore.lock().acquire(role.holder())) {
+            Slice s = slice(spec, generation);
+            while (!s.settled() || (waitForTimers && s.retrying())) {
+                if (!waitForTimers && StatusAssembler.isTrue(s.status(), "Stalled")) break;
+                Duration d = Duration.between(now(), s.wakeAt());
+                if (!d.isNegative() && !d.isZero()) sleeper.sleep(d);
+                s = slice(spec, generation);
+            }
+            return s.status();
+        } catch (StateFileException e) {
+            return unlocked(spec, generation, e).status();
+        }
+    }
+
+    /** One bounded slice against {@code spec}, the host lock held (docs/design.md §5 rule 15). */
     public Slice slice(NodeLivePatchSpec spec, long generation) {
+        try (HostLock.Held held = stateStore.lock().acquire(role.holder())) {
+            return sliceHoldingLock(spec, generation);
+        } catch (StateFileException e) {
+            return unlocked(spec, generation, e);
+        }
+    }
+
+    /** The lock could not be taken: the status from the kernel and the records as they are, nothing done. */
+    private Slice unlocked(NodeLivePatchSpec spec, long generation, StateFileException e) {
+        HostState records = new HostState();
+        try {
+            records = stateStore.load();
+        } catch (StateFileException unreadable) { /* the status then shows loaded patches unmanaged */ }
+        return degraded(spec, generation, e.getMessage(), records);
+    }
+
+    private Slice sliceHoldingLock(NodeLivePatchSpec spec, long generation) {
         DesiredSet desired = new DesiredSet(spec);
         HostState records;
         String error = null;
@@ -141,7 +176,7 @@ public final class Converger {
             RecordKeeper.Result r = RecordKeeper.reconcile(records, k, desired, new RecordKeeper.Context(now, incarnation, settings.unloadGrace(), settings.retireRetry()));
             records = r.state();
             if (r.rebooted()) log.atInfo().addKeyValue("bootId", k.bootId()).log("node rebooted: re-applying the spec from the module cache");
-            r.finished().forEach(this::finished);
+            r.finished().forEach(t -> StepOutcomes.finished(metrics, t));
             health.observe(records, k, now);
             ModuleFiles.Available available = files.ensure(desired, records, k, now);
             Map<String, ModuleImage> images = available.images();
@@ -149,26 +184,28 @@ public final class Converger {
             if (!adopted.isEmpty()) log.atInfo().addKeyValue("patches", adopted).log("adopted loaded patches whose build id is the spec's");
             try {
                 NodePlanner.Decision d = NodePlanner.decide(new NodePlanner.NodeView(k, records, desired, images.keySet(), now, settings.poll(), available.built()));
-                recordRefusals(d.plan(), desired, records, now);
+                StepOutcomes.recordRefusals(d.plan(), desired, records, now);
                 boolean stalledNow = d.stalled() && records.inFlight != null && !records.inFlight.stalled;
                 if (d.stalled() && records.inFlight != null) records.inFlight.stalled = true;
                 Transition transition = blocking.view(records, k, d.stalled(), now);
                 if (transition != null) metrics.inFlight(transition.getBlockingTasks().size());
-                if (stalledNow) stalled(records.inFlight, transition);
+                if (stalledNow) StepOutcomes.stalled(metrics, records.inFlight, transition);
                 if (d.stalled() && transition != null && !transition.getBlockingTasks().isEmpty()) {
                     records.inFlight.blockingTasks = BlockingTasks.describe(transition.getBlockingTasks());
                 }
+                records.restoringBoot = role == PassRole.RESTORE ? k.bootId() : null;
                 try {
                     stateStore.save(records);
                 } catch (StateFileException e) {
                     return degraded(spec, generation, e.getMessage() + "; no action taken", records);
                 }
-                NodeLivePatchStatus status = publish(new StatusAssembler.Inputs(spec, generation, k, records, holds(d.plan()),
+                NodeLivePatchStatus status = publish(new StatusAssembler.Inputs(spec, generation, k, records, StepOutcomes.holds(d.plan()),
                         d.plan().heldRetirements(), transition, d.stalled(), error, last, now));
                 Action a = d.action();
                 if (rebuilt) return new Slice(status, now.plus(settings.poll()), false);
                 if (a instanceof Action.Done done) {
-                    files.prune(desired, records);
+                    if (ConvergedSet.record(records, spec, generation, status, now)) stateStore.save(records);
+                    if (role != PassRole.RESTORE) files.prune(desired, records); // restore knows no newer spec whose files the cache holds
                     boolean retrying = records.failures.values().stream().anyMatch(f -> f.retryable && f.attempts < ONE_SHOT_ATTEMPTS);
                     // A bake in progress: look again within the poll interval, and one-shot mode waits for its verdict.
                     boolean baking = HealthWatching.baking(records);
@@ -179,7 +216,7 @@ public final class Converger {
                 error = actor.act(a, records, desired, images, now, incarnation);
                 if (error != null) {
                     log.atError().addKeyValue("action", a).addKeyValue("error", error).log("action failed");
-                    return new Slice(publish(new StatusAssembler.Inputs(spec, generation, k, records, holds(d.plan()), d.plan().heldRetirements(),
+                    return new Slice(publish(new StatusAssembler.Inputs(spec, generation, k, records, StepOutcomes.holds(d.plan()), d.plan().heldRetirements(),
                             transition, d.stalled(), error, last, now)), now.plus(settings.retryBackoff()), true);
                 }
             } catch (StateFileException e) {
@@ -201,35 +238,6 @@ public final class Converger {
         }
         NodeLivePatchStatus s = publish(new StatusAssembler.Inputs(spec, generation, k, records, Map.of(), List.of(), null, false, error, last, now()));
         return new Slice(s, now().plus(settings.retryBackoff()), true);
-    }
-
-    private static Map<String, Plan.Refusal> holds(Plan plan) {
-        Map<String, Plan.Refusal> holds = new HashMap<>();
-        plan.refusals().stream().filter(r -> !r.failed()).forEach(r -> holds.put(r.module(), r));
-        return holds;
-    }
-
-    /** Permanent refusals of the hybrid rules become the module's failure, until its spec entry changes. */
-    private static void recordRefusals(Plan plan, DesiredSet desired, HostState records, Instant now) {
-        for (Plan.Refusal r : plan.refusals()) {
-            if (!r.failed() || records.failures.containsKey(r.module())) continue;
-            desired.entry(r.module()).ifPresent(m -> records.failures.put(r.module(),
-                    new HostState.Failure(DesiredSet.key(m), r.reason(), r.message(), now.toString())));
-            log.atError().addKeyValue("module", r.module()).addKeyValue("reason", r.reason()).addKeyValue("error", r.message()).log("module refused");
-        }
-    }
-
-    private void stalled(HostState.InFlight f, Transition t) {
-        metrics.stalled();
-        log.atWarn().addKeyValue("patch", f.patch).addKeyValue("direction", f.direction).addKeyValue("observedSeconds", f.observedMillis / 1000.0)
-                .addKeyValue("blockingTasks", BlockingTasks.describe(t == null ? List.<BlockingTask>of() : t.getBlockingTasks()))
-                .log("transition stalled");
-    }
-
-    private void finished(TransitionRecord r) {
-        log.atInfo().addKeyValue("patch", r.getPatch()).addKeyValue("direction", r.getDirection()).addKeyValue("outcome", r.getOutcome())
-                .addKeyValue("seconds", r.getSeconds()).addKeyValue("rcuStallWarnings", r.getRcuStallWarnings()).log("transition finished");
-        metrics.transition(r.getDirection(), r.getOutcome(), Duration.ofMillis((long) (r.getSeconds() * 1000)), r.getRcuStallWarnings());
     }
 
     private NodeLivePatchStatus publish(StatusAssembler.Inputs in) {

@@ -39,6 +39,10 @@ public class HostState {
     public List<TransitionRecord> lastTransitions = new ArrayList<>();
     /** The health watch of each patch loaded with health gates, by patch name (docs/design.md §5 rule 13). */
     public Map<String, GateWatch> health = new LinkedHashMap<>();
+    /** The last desired set a pass converged to; unlike the records above it survives a reboot: the boot restore applies it (docs/design.md §5 rule 15). */
+    public ConvergedSet lastConverged;
+    /** The boot a restore pass acts on; any other pass clears it, so a restore never acts on a boot the daemon already works on. */
+    public String restoringBoot;
 
     @JsonIgnoreProperties(ignoreUnknown = true)
     public static class Managed {
@@ -148,7 +152,7 @@ public class HostState {
         return JSON.convertValue(JSON.valueToTree(this), HostState.class);
     }
 
-    /** A new boot: the kernel has nothing loaded; failures stay (their spec entries did not change). */
+    /** A new boot: the kernel has nothing loaded; failures stay (their spec entries did not change), and so does the last converged set. */
     public void rebooted(String newBootId) {
         bootId = newBootId;
         managed.clear();

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 
 /**
  * Reads and writes {@link HostState} as JSON. A write replaces the file whole and durably (temp
@@ -16,17 +17,27 @@ import java.nio.file.Path;
  */
 public final class HostStateStore {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    /** How long a pass waits for another to release the host lock by default (HOST_LOCK_WAIT). */
+    public static final Duration DEFAULT_LOCK_WAIT = Duration.ofMinutes(5);
     private final Path file;
     private final DurableFiles files;
+    private final HostLock lock;
 
     public HostStateStore(Path file) { this(file, DurableFiles.SYNCED); }
 
-    public HostStateStore(Path file, DurableFiles files) {
+    public HostStateStore(Path file, DurableFiles files) { this(file, files, DEFAULT_LOCK_WAIT); }
+
+    /** @param lockWait how long a pass waits for the host lock ({@code lock} beside the file) */
+    public HostStateStore(Path file, DurableFiles files, Duration lockWait) {
         this.file = file;
         this.files = files;
+        this.lock = new HostLock(file.resolveSibling("lock"), lockWait);
     }
 
     public Path file() { return file; }
+
+    /** The one-writer lock of this host's records and kernel (docs/design.md §5 rule 15). */
+    public HostLock lock() { return lock; }
 
     /**
      * The stored state; a fresh one only when there is no file yet. A file that cannot be read or is

@@ -80,12 +80,16 @@ final class ModuleFiles {
         return new Available(images, buildIds, built);
     }
 
-    /** Drops cached files nothing names any more: not the spec, not a record. */
+    /** Drops cached files nothing names any more: not the spec, not a record, not the last converged set. */
     void prune(DesiredSet desired, HostState records) {
         Set<String> referenced = new HashSet<>();
         desired.modules().forEach(m -> referenced.add(m.getSource().getSha256()));
         records.managed.values().forEach(m -> referenced.add(m.sha256));
         records.retained.values().forEach(m -> referenced.add(m.sha256));
+        // The boot restore loads the last converged set from the cache alone (docs/design.md §5 rule 15).
+        if (records.lastConverged != null && records.lastConverged.spec != null) {
+            records.lastConverged.spec.getModules().forEach(m -> referenced.add(m.getSource().getSha256()));
+        }
         store.prune(referenced);
     }
 }

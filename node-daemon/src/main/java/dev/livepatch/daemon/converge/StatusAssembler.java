@@ -31,7 +31,7 @@ import java.util.Optional;
  * records. Pure: the same inputs give the same status; times carry over from {@code previous}
  * when a module state or condition status did not change, so an idle node writes nothing.
  */
-final class StatusAssembler {
+public final class StatusAssembler {
     static final int MAX_LIST = 256;
 
     /**
@@ -52,6 +52,11 @@ final class StatusAssembler {
     }
 
     private StatusAssembler() {}
+
+    /** Whether the status' condition {@code type} is True. */
+    public static boolean isTrue(NodeLivePatchStatus status, String type) {
+        return status.getConditions().stream().anyMatch(c -> c.getType().equals(type) && c.getStatus().equals("True"));
+    }
 
     static NodeLivePatchStatus assemble(Inputs in) {
         NodeLivePatchStatus s = new NodeLivePatchStatus();
