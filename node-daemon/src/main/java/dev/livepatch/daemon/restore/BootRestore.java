@@ -85,6 +85,6 @@ public final class BootRestore {
         String errors = status.getConditions().stream()
                 .filter(c -> c.getType().equals("Degraded") && c.getStatus().equals("True") && "Error".equals(c.getReason()))
                 .map(c -> "; error: " + c.getMessage()).findFirst().orElse("");
-        return "restored " + restored + from + (not.isEmpty() ? "; not restored: " + String.join("; ", not) : "") + errors;
+        return "restored " + restored + from + (not.isEmpty() ? "" : "; not restored: " + String.join("; ", not)) + errors;
     }
 }
