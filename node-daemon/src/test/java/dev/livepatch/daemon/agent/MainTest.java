@@ -40,13 +40,18 @@ class MainTest {
         assertThat(DaemonConfig.KEYS.values()).allSatisfy(k -> assertThat(k.description()).isNotBlank());
     }
 
-    @Test
-    void oneShotConvergesAFakeKernelAndWritesTheStatus() throws Exception {
+    /** A host tree with an empty livepatch sysfs, Debian 6.1's release and boot id b1. */
+    private void fakeHost() throws java.io.IOException {
         Files.createDirectories(host.resolve("sys/kernel/livepatch"));
         Files.createDirectories(host.resolve("proc/sys/kernel/random"));
         Files.writeString(host.resolve("proc/sys/kernel/osrelease"), "6.1.0-56-amd64\n");
         Files.writeString(host.resolve("proc/sys/kernel/random/boot_id"), "b1\n");
         Files.writeString(host.resolve("proc/modules"), "");
+    }
+
+    @Test
+    void oneShotConvergesAFakeKernelAndWritesTheStatus() throws Exception {
+        fakeHost();
         Files.createDirectories(host.resolve("opt"));
         Files.write(host.resolve("opt/lp_a.ko"), ElfModules.livepatch("lp_a", "6.12.0-1-amd64", false));
         NodeModule m = NodeModuleBuilder.pinned("lp_a").of("lp1").kernel("6.1.0-56-amd64")
@@ -69,7 +74,50 @@ class MainTest {
     }
 
     @Test
+    void restoreModeAppliesTheSavedSetFromTheCacheAloneAndSaysWhatItCouldNot() throws Exception {
+        fakeHost();
+        DaemonConfig config = DaemonConfig.fromEnv(Map.of("HOST_PREFIX", host.toString(), "KMSG_PATH", host.resolve("none").toString()));
+        Path statusFile = host.resolve("status.json");
+        Path stateFile = host.resolve("var/lib/livepatch-operator/state.json");
+
+        assertThat(Main.restore(config, Map.of("--status-file", statusFile.toString()))).as("nothing saved: nothing to do").isZero();
+        assertThat(statusFile).doesNotExist();
+        assertThat(stateFile).doesNotExist();
+
+        Path specFile = host.resolve("spec.json");
+        Files.writeString(specFile, json.asJson(new NodeLivePatchSpec(List.of())));
+        assertThat(Main.once(config, Map.of("--spec-file", specFile.toString(), "--status-file", statusFile.toString(), "--generation", "4"))).isZero();
+        assertThat(Files.readString(stateFile)).as("one-shot mode saves the converged (empty) set").contains("\"lastConverged\"");
+        Files.writeString(host.resolve("proc/sys/kernel/random/boot_id"), "b2\n");
+        assertThat(Main.restore(config, Map.of())).as("an empty set: nothing to restore").isZero();
+
+        // A saved set whose module file the cache lacks (its url unreachable anyway: no network is used).
+        NodeModule m = NodeModuleBuilder.pinned("lp_a").of("lp1").kernel("6.1.0-56-amd64")
+                .from(ModuleSource.url("https://modules.invalid/lp_a.ko", "b".repeat(64))).build();
+        String state = Files.readString(stateFile).replace("\"modules\" : [ ]", "\"modules\" : [ " + json.asJson(m) + " ]");
+        assertThat(state).contains("lp_a");
+        Files.writeString(stateFile, state);
+        Files.writeString(host.resolve("proc/sys/kernel/random/boot_id"), "b3\n");
+
+        assertThat(Main.restore(config, Map.of("--status-file", statusFile.toString()))).isEqualTo(3);
+        NodeLivePatchStatus s = json.unmarshal(Files.readString(statusFile), NodeLivePatchStatus.class);
+        assertThat(s.getBootId()).isEqualTo("b3");
+        assertThat(s.getObservedGeneration()).isEqualTo(4L);
+        assertThat(s.getModules()).singleElement().satisfies(ms -> {
+            assertThat(ms.getReason()).isEqualTo(NodeReasons.RETRYING);
+            assertThat(ms.getMessage()).contains("local module cache").contains("b".repeat(64)).doesNotContain("modules.invalid:");
+        });
+    }
+
+    @Test
     void argumentsAreStrict() {
+        assertThat(Main.parseArgs(new String[] {"--restore"})).containsOnlyKeys("--restore");
+        assertThat(Main.parseArgs(new String[] {"--restore", "--status-file", "s", "--host-prefix", "/"})).containsKeys("--restore", "--status-file");
+        assertThatThrownBy(() -> Main.parseArgs(new String[] {"--restore", "--spec-file", "a"})).hasMessageContaining("--restore takes no --spec-file");
+        assertThatThrownBy(() -> Main.parseArgs(new String[] {"--restore", "--once", "--spec-file", "a", "--status-file", "b"}))
+                .hasMessageContaining("exclude each other");
+        assertThatThrownBy(() -> Main.parseArgs(new String[] {"--status-file", "b"})).hasMessageContaining("need --once");
+        assertThat(Main.parseArgs(new String[] {"--host-prefix", "/"})).containsOnlyKeys("--host-prefix");
         assertThatThrownBy(() -> Main.parseArgs(new String[] {"--once"})).hasMessageContaining("--spec-file");
         assertThatThrownBy(() -> Main.parseArgs(new String[] {"--bogus"})).hasMessageContaining("unknown argument");
         assertThat(Main.parseArgs(new String[] {"--once", "--spec-file", "a", "--status-file", "b"})).containsKeys("--once", "--spec-file");
