@@ -174,6 +174,32 @@ class ChartValuesTest {
   }
 
   @Test
+  void bootRestoreMountsTheKubeletsStaticPodDirAndTellsTheDaemonItsImage() {
+    ChartUnderTest.Rendered r = ChartUnderTest.render("""
+        nodeDaemon:
+          image: {repository: registry.example/livepatch-node-daemon, tag: "0.2.0"}
+          bootRestore:
+            staticPodPath: /etc/kubernetes/manifests/
+        """);
+    PodSpec pod = r.one(DaemonSet.class, DAEMON).getSpec().getTemplate().getSpec();
+    Container daemon = pod.getContainers().get(0);
+    assertThat(mounts(daemon)).containsEntry("boot-restore-manifests", "/host/etc/kubernetes/manifests rw");
+    assertThat(pod.getVolumes()).filteredOn(v -> v.getName().equals("boot-restore-manifests")).singleElement()
+        .satisfies(v -> assertThat(v.getHostPath().getPath() + " " + v.getHostPath().getType())
+            .isEqualTo("/etc/kubernetes/manifests Directory"));
+    assertThat(env(daemon, "BOOT_RESTORE_STATIC_POD_DIR").getValue()).isEqualTo("/etc/kubernetes/manifests");
+    assertThat(env(daemon, "BOOT_RESTORE_IMAGE").getValue()).isEqualTo(daemon.getImage())
+        .isEqualTo("registry.example/livepatch-node-daemon:0.2.0");
+    assertThat(env(daemon, "BOOT_RESTORE_PAUSE_IMAGE").getValue()).isEqualTo("registry.k8s.io/pause:3.10");
+    assertThat(env(daemon, "POD_NAMESPACE").getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.namespace");
+
+    PodSpec off = ChartUnderTest.render("").one(DaemonSet.class, DAEMON).getSpec().getTemplate().getSpec();
+    assertThat(off.getVolumes()).extracting(Volume::getName).doesNotContain("boot-restore-manifests");
+    assertThat(off.getContainers().get(0).getEnv()).extracting(e -> e.getName())
+        .noneMatch(n -> n.startsWith("BOOT_RESTORE_")).doesNotContain("POD_NAMESPACE");
+  }
+
+  @Test
   void anExistingPriorityClassReplacesTheChartsOwn() {
     ChartUnderTest.Rendered r = ChartUnderTest.render("""
         nodeDaemon:
@@ -252,6 +278,8 @@ class ChartValuesTest {
       a digest that is not sha256    | operator: {image: {digest: 'latest'}}                       | digest
       a misspelled key               | nodeDaemon: {tolerration: []}                               | tolerration
       privileged as a string         | nodeDaemon: {privileged: 'yes'}                             | privileged
+      a relative static pod path     | nodeDaemon: {bootRestore: {staticPodPath: manifests}}       | staticPodPath
+      no pause image                 | nodeDaemon: {bootRestore: {pauseImage: ''}}                 | pauseImage
       """)
   void theSchemaRejects(String what, String values, String named) {
     assertThatThrownBy(() -> ChartUnderTest.render(values))
