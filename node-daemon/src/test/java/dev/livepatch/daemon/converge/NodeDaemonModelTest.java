@@ -149,6 +149,76 @@ class NodeDaemonModelTest {
     }
 
     /**
+     * The boot restore (docs/design.md §5 rule 15): after a random run with faults, the node dies (a
+     * new boot id) and the restore — itself killed at a random side effect once, then run again as the
+     * kubelet does — brings back exactly the last set the node converged to (but for a module whose
+     * failure its spec entry still carries, rule 11), one transition at a time, nothing that failed its
+     * checks, no pinned function overridden; then the daemon finds it converged and loads nothing again.
+     */
+    @Property(tries = 300, shrinking = ShrinkingMode.BOUNDED)
+    void aRebootThenTheRestoreBringsBackTheLastConvergedSet(@ForAll("runs") List<Op> run, @ForAll boolean modernKernel,
+                                                          @ForAll @net.jqwik.api.constraints.IntRange(min = -1, max = 3) int restoreDiesAt) {
+        try (NodeWorld w = new NodeWorld(modernKernel)) {
+            NodeLivePatchSpec spec = w.spec(List.of(), OnStall.Revert);
+            for (Op op : run) {
+                if (op instanceof SetSpec s) spec = w.spec(s.names(), s.onStallWait() ? OnStall.Wait : OnStall.Revert);
+                else if (op instanceof Slice) w.slice(spec);
+                else if (op instanceof Advance a) w.advance(Duration.ofMillis(a.millis()));
+                else if (op instanceof Stick s) w.stick(s.stuck());
+                else if (op instanceof FailNextLoad f) w.failNextLoad(f.errno());
+                else if (op instanceof Crash c) {
+                    w.crashAt(c.atSideEffect(), c.after());
+                    w.slice(spec);
+                } else if (op instanceof Restart) w.restart();
+                else if (op instanceof Reboot) w.reboot();
+            }
+            ConvergedSet saved = w.records().lastConverged;
+            w.stopFaults();
+            w.reboot();
+            String where = "restore after " + run + " (saved: " + (saved == null ? "none" : saved.spec.getModules().stream().map(NodeModule::getName).toList()) + ")";
+            int before = w.transitionsStarted();
+            if (restoreDiesAt >= 0) {
+                w.crashAt(restoreDiesAt, false);
+                w.restore();
+                w.stopFaults();
+            }
+            dev.livepatch.daemon.restore.BootRestore.Outcome o = w.restore();
+            assertThat(o).as("the restore ran to its end %s", where).isNotNull();
+            KernelSnapshot k = w.kernel();
+            assertThat(k.patches().stream().filter(PatchState::transition).count()).as("no transition left in flight %s", where).isZero();
+            for (String bad : w.neverLoaded) assertThat(k.moduleLoaded(bad)).as("%s never loaded %s", bad, where).isFalse();
+            HostState r = w.records();
+            Set<String> expected = new HashSet<>();
+            if (saved != null) {
+                for (NodeModule m : saved.spec.getModules()) {
+                    HostState.Failure f = r.failures.get(m.getName());
+                    if (f == null || f.retryable || !f.specKey.equals(dev.livepatch.daemon.plan.DesiredSet.key(m))) expected.add(m.getName());
+                }
+            }
+            assertThat(NodeWorld.settled(k)).as("the last converged set is back %s: %s", where, o.summary()).isEqualTo(expected);
+            assertThat(k.patches()).as("nothing else loaded %s", where).allSatisfy(p -> assertThat(expected).contains(p.name()));
+            List<String> stack = w.stack();
+            for (int top = 0; top < stack.size(); top++) {
+                for (int below = 0; below < top; below++) {
+                    String up = stack.get(top);
+                    String pinned = stack.get(below);
+                    boolean pin = saved.spec.getModules().stream().anyMatch(m -> m.getName().equals(pinned) && m.isPinned());
+                    boolean repl = saved.spec.getModules().stream().anyMatch(m -> m.getName().equals(up) && !m.isPinned());
+                    if (pin && repl) assertThat(shared(k, up, pinned)).as("%s never overrides pinned %s %s", up, pinned, where).isEmpty();
+                }
+            }
+            if (saved != null && expected.size() == saved.spec.getModules().size()) {
+                assertThat(o.exitCode()).as("every module back: Ready %s: %s", where, o.summary()).isZero();
+                int restored = w.transitionsStarted();
+                w.restart();
+                w.settle(saved.spec, 50);
+                assertThat(w.transitionsStarted()).as("the daemon loads nothing a second time %s", where).isEqualTo(restored);
+            }
+            assertThat(w.transitionsStarted() - before).as("one transition per module restored, none twice across the restore's death %s", where).isEqualTo(expected.size());
+        }
+    }
+
+    /**
      * A pinned patch the spec keeps, and a version of a LivePatch being upgraded, are never lost by
      * the daemon's doing: an atomic replace started for a spec without them, still loading when the
      * spec takes them back, must be reversed at the daemon's next look (a daemon that never looked

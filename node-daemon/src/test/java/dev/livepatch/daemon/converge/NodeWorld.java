@@ -149,6 +149,37 @@ final class NodeWorld implements AutoCloseable {
                 s -> { });
     }
 
+    /** A boot restore process over this host (the cache alone, the same faults); null when it died at a side effect. */
+    dev.livepatch.daemon.restore.BootRestore.Outcome restore() {
+        Wiring.Host host = SimNode.host(root, node.kernel());
+        Path cache = root.resolve("var/lib/livepatch-operator/modules");
+        Wiring.Host faulty = new Wiring.Host(new CrashingKernel(host.kernel()), new CrashingLoader(host.loader()), host.kernelLog(),
+                new dev.livepatch.daemon.module.CachingModuleStore(cache, List.of(new dev.livepatch.daemon.module.CacheOnlyFetcher(cache))),
+                host.stateStore());
+        Converger restore = Wiring.converger(faulty, node.clock(), node::sleep, SETTINGS,
+                new dev.livepatch.daemon.metrics.DaemonMetrics(new SimpleMeterRegistry()), s -> { }, PassRole.RESTORE);
+        try {
+            return dev.livepatch.daemon.restore.BootRestore.run(faulty.stateStore(), faulty.kernel(), restore);
+        } catch (Crash c) {
+            crashAt = -1;
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The host records as the state file holds them now. */
+    HostState records() {
+        try {
+            return SimNode.host(root, node.kernel()).stateStore().load();
+        } catch (StateFileException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    int transitionsStarted() { return node.kernel().transitionsStarted(); }
+
     /** The next daemon process dies at its {@code n}-th side effect (kernel write, load, unload), before or after it. */
     void crashAt(int n, boolean after) {
         crashAt = n;
