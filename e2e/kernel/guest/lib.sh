@@ -141,18 +141,37 @@ lp_daemon_prepare() {
 lp_daemon() {
 	_ld_name=$1 _ld_spec=$2
 	shift 2
+	lp_daemon_main "$_ld_name" --once --spec-file "$LP_SHARED_HOST/$_ld_spec" "$@"
+}
+
+# lp_restore NAME: one run of `Main --restore` (the boot restore: the last converged set the records
+# keep, module files from the cache alone); leaves NAME.status.json (when it restored something),
+# NAME.log and NAME.rc; returns its exit code (0 Ready or nothing to restore, 3 not Ready).
+lp_restore() { lp_daemon_main "$1" --restore; }
+
+# lp_daemon_main NAME ARGS: the daemon's Main with ARGS and --status-file /shared/NAME.status.json.
+lp_daemon_main() {
+	_ld_name=$1
+	shift
 	rm -f "/shared/$_ld_name.status.json" "/shared/$_ld_name.rc"
 	export HOST_PREFIX="$LP_NODE_ROOT" KMSG_PATH=/dev/kmsg HTTP_PORT=0 POLL_INTERVAL="${POLL_INTERVAL:-200ms}"
 	# -Xint: under TCG code the JIT writes must be translated again by QEMU; a pass measured 15 s
 	# interpreted against 26-31 s with C1 (load average 9-13 on the host; 1.7 s vs 2.0 s on the host).
 	# shellcheck disable=SC2086 # LP_DAEMON_JAVA_OPTS: words (the class-data archive), possibly none
-	lp_java -Xint $LP_DAEMON_JAVA_OPTS -cp "$LP_DAEMON_CP" dev.livepatch.daemon.Main --once --spec-file "$LP_SHARED_HOST/$_ld_spec" \
-		--status-file "$LP_SHARED_HOST/$_ld_name.status.json" "$@" >"/shared/$_ld_name.log" 2>&1
+	lp_java -Xint $LP_DAEMON_JAVA_OPTS -cp "$LP_DAEMON_CP" dev.livepatch.daemon.Main "$@" \
+		--status-file "$LP_SHARED_HOST/$_ld_name.status.json" >"/shared/$_ld_name.log" 2>&1
 	_ld_rc=$?
 	echo "$_ld_rc" >"/shared/$_ld_name.rc"
-	log "daemon pass $_ld_name on $_ld_spec: exit $_ld_rc"
+	log "daemon pass $_ld_name ($*): exit $_ld_rc"
 	return "$_ld_rc"
 }
+
+# The node root's state directory (module cache, records), on tmpfs in the guest. lp_state_load
+# and lp_state_save copy it from and to /shared/STATE, so that two boots of one VM (two boot ids)
+# share it as a node's disk would.
+LP_NODE_STATE="/host$LP_NODE_ROOT/var/lib/livepatch-operator"
+lp_state_load() { [ ! -d "/shared/$1" ] || cp -a "/shared/$1/." "$LP_NODE_STATE/" || fail "failed to load the node state from /shared/$1"; }
+lp_state_save() { mkdir -p "/shared/$1" && cp -a "$LP_NODE_STATE/." "/shared/$1/" || fail "failed to save the node state into /shared/$1"; }
 
 # lp_daemon_ok NAME SPEC: a pass that must end Ready (exit 0); fails with its log otherwise.
 lp_daemon_ok() {
