@@ -2,6 +2,7 @@ package dev.livepatch.e2e.kernel;
 
 import static dev.livepatch.e2e.kernel.GuestDaemon.exitCode;
 import static dev.livepatch.e2e.kernel.GuestDaemon.status;
+import static dev.livepatch.e2e.kernel.KernelDaemonScenariosTest.scenario;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.livepatch.api.v1alpha1.KernelPatch;
@@ -62,14 +63,5 @@ class KernelBootRestoreTest {
   /** The loads a pass logged ({@code msg="acting" action="Load[module=Desired[name=…, …]]"}). */
   private static java.util.List<String> loads(GuestRun run, String pass) {
     return run.file(pass + ".log").lines().filter(l -> l.contains("msg=\"acting\"") && l.contains("Load[")).toList();
-  }
-
-  private static GuestRun scenario(KernelVm vm, String name) {
-    GuestRun run = vm.runScenario(name);
-    System.out.printf("kernel boot restore scenario %s on %s: exit %s, boot %s ms, wall %d ms%n", name, vm.image().kernelRelease(),
-        run.exitCode().isPresent() ? run.exitCode().getAsInt() : "none",
-        run.boot().map(x -> String.valueOf(x.toMillis())).orElse("-"), run.wall().toMillis());
-    assertThat(run.succeeded()).as(run.describe()).isTrue();
-    return run;
   }
 }

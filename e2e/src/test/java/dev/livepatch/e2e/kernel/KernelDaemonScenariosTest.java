@@ -335,7 +335,8 @@ class KernelDaemonScenariosTest {
         .orElseThrow(() -> new AssertionError("no module " + name + " in the status; " + describe(s)));
   }
 
-  private static GuestRun scenario(KernelVm vm, String name) {
+  /** Boots {@code vm} on scenario {@code name}, prints its timing and requires it to succeed. */
+  static GuestRun scenario(KernelVm vm, String name) {
     GuestRun run = vm.runScenario(name);
     System.out.printf("kernel daemon scenario %s on %s: exit %s, boot %s ms, wall %d ms%n", name, vm.image().kernelRelease(),
         run.exitCode().isPresent() ? run.exitCode().getAsInt() : "none",
