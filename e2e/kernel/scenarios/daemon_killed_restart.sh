@@ -27,5 +27,7 @@ echo 0 >/sys/module/lp_busy/parameters/hold
 wait "$daemon" || fail "the second pass ended $(cat /shared/second.rc), not Ready: $(tail -20 /shared/second.log)"
 lp_settled lp_busy_fix_v1 && lp_enabled lp_busy_fix_v1 || fail "after the restart: $(lp_state lp_busy_fix_v1)"
 assert_eq 1 "$(grep -c '^lp_busy_fix_v1 ' /proc/modules)" "lp_busy_fix_v1 entries in /proc/modules"
-grep -q 'step="Load"' /shared/second.log && fail "the second pass loaded again: $(grep 'step=' /shared/second.log)"
+assert_eq 1 "$(kmsg | grep -c "enabling patch 'lp_busy_fix_v1'")" "enabling patch lines for lp_busy_fix_v1 in the kernel log"
+grep -q 'action="Load' /shared/first.log || fail "the first pass logged no Load action (the log's format changed?): $(grep -c acting /shared/first.log) acting lines"
+grep -q 'action="Load' /shared/second.log && fail "the second pass loaded again: $(grep 'action=' /shared/second.log)"
 log "daemon restart converged"
