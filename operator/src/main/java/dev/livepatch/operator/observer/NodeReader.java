@@ -4,7 +4,6 @@ import dev.livepatch.api.v1alpha1.KernelPatch;
 import dev.livepatch.api.v1alpha1.LivePatch;
 import dev.livepatch.api.v1alpha1.ModuleState;
 import dev.livepatch.api.v1alpha1.ModuleStatus;
-import dev.livepatch.api.v1alpha1.NodeReasons;
 import dev.livepatch.api.v1alpha1.NodeLivePatch;
 import dev.livepatch.api.v1alpha1.NodeLivePatchStatus;
 import dev.livepatch.api.v1alpha1.NodeModule;
@@ -92,9 +91,7 @@ public final class NodeReader {
         Set<String> names = modules.stream().map(PatchModule::getName).collect(Collectors.toSet());
         List<ModuleStatus> statuses = nlp.getStatus().getModules().stream()
                 .filter(s -> lp.getMetadata().getName().equals(s.getLivePatch()) && names.contains(s.getName())).toList();
-        // A health gate failed under onUnhealthy: Pause leaves the module Enabled with that reason: the node failed all the same.
-        Optional<ModuleStatus> failed = statuses.stream().filter(s -> s.getState() == ModuleState.Failed || blocked(s)
-                || NodeReasons.HEALTH_GATE_FAILED.equals(s.getReason())).findFirst();
+        Optional<ModuleStatus> failed = statuses.stream().filter(ModuleReadings::failed).findFirst();
         if (failed.isPresent()) {
             return problem(name, NodeState.FAILED, ready, last, admitted, failed.get(), busy);
         }
@@ -102,10 +99,8 @@ public final class NodeReader {
         if (stalled.isPresent()) {
             return problem(name, NodeState.STALLED, ready, last, admitted, stalled.get(), true);
         }
-        // In preflight a node whose modules are all ready to apply is done: it holds no slot, and counts as updated.
-        boolean allEnabled = statuses.stream().filter(s -> s.getState() == ModuleState.Enabled || readyToApply(s)).map(ModuleStatus::getName)
-                .collect(Collectors.toSet()).containsAll(names);
-        boolean updated = allEnabled && !busy;
+        boolean allDone = statuses.stream().filter(ModuleReadings::done).map(ModuleStatus::getName).collect(Collectors.toSet()).containsAll(names);
+        boolean updated = allDone && !busy;
         return new NodeView(name, updated ? NodeState.UPDATED : NodeState.IN_PROGRESS, ready, last, admitted, null, null, null,
                 !updated);
     }
@@ -145,21 +140,7 @@ public final class NodeReader {
     private static boolean owesLoad(NodeModule entry, NodeLivePatchStatus status) {
         return status.getModules().stream()
                 .filter(s -> entry.getName().equals(s.getName()) && Objects.equals(entry.getLivePatch(), s.getLivePatch()))
-                .noneMatch(s -> s.getState() == ModuleState.Enabled || s.getState() == ModuleState.Failed || blocked(s) || readyToApply(s));
-    }
-
-    /** Preflight's outcome for a module that would load: nothing loaded, nothing owed. */
-    private static boolean readyToApply(ModuleStatus s) {
-        return s.getState() == ModuleState.Pending && NodeReasons.READY_TO_APPLY.equals(s.getReason());
-    }
-
-    /**
-     * The daemon waits for a person (something in the kernel is in its way that it will not touch):
-     * the node has failed for now, with the daemon's reason and message, and its kernel owes nothing
-     * until then — not a silent node for progressDeadline to report NodeUnresponsive.
-     */
-    private static boolean blocked(ModuleStatus s) {
-        return s.getState() == ModuleState.Pending && NodeReasons.BLOCKED.equals(s.getReason());
+                .noneMatch(ModuleReadings::settled);
     }
 
     /**
