@@ -5,8 +5,8 @@ import dev.livepatch.operator.controller.LivePatchController;
 import dev.livepatch.operator.metrics.HttpEndpoints;
 import dev.livepatch.operator.metrics.JvmMeters;
 import dev.livepatch.operator.metrics.OperatorMetrics;
-import dev.livepatch.operator.nodes.NodeLivePatchJanitor;
-import dev.livepatch.operator.nodes.NodeLivePatchProvisioner;
+import dev.livepatch.operator.nodes.FleetInformers;
+import dev.livepatch.operator.nodes.NodeLivePatchHousekeeping;
 import dev.livepatch.operator.observer.Observer;
 import dev.livepatch.operator.reconciler.RolloutPlanner;
 import dev.livepatch.operator.reconciler.RolloutReconciler;
@@ -16,6 +16,7 @@ import dev.livepatch.operator.write.NodeSpecBatches;
 import dev.livepatch.operator.write.StatusWriter;
 import dev.livepatch.operator.write.Writes;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
@@ -28,8 +29,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Wires and starts the operator: the LivePatch reconciler, the NodeLivePatch provisioner and
- * janitor, leader election, metrics and probes. Tests start it against any client:
+ * Wires and starts the operator: the LivePatch reconciler, the NodeLivePatch housekeeping (the
+ * provisioner and the janitor) on the same informers, leader election, metrics and probes. Tests start it against any client:
  * {@code try (var op = LivePatchOperator.start(client, config)) { ... }}; on an API server without
  * server-side apply, with their own {@link Writes}.
  */
@@ -43,9 +44,10 @@ public final class LivePatchOperator implements AutoCloseable {
     private final NodeSpecBatches nodeWriter;
     private final RolloutReconciler reconciler;
     private final EventRecorder events;
+    private final NodeLivePatchHousekeeping housekeeping;
 
     private LivePatchOperator(Operator operator, HttpEndpoints http, PrometheusMeterRegistry registry, JvmMeters jvm, NodeSpecBatches nodeWriter,
-                              RolloutReconciler reconciler, EventRecorder events) {
+                              RolloutReconciler reconciler, EventRecorder events, NodeLivePatchHousekeeping housekeeping) {
         this.operator = operator;
         this.http = http;
         this.registry = registry;
@@ -53,6 +55,7 @@ public final class LivePatchOperator implements AutoCloseable {
         this.nodeWriter = nodeWriter;
         this.reconciler = reconciler;
         this.events = events;
+        this.housekeeping = housekeeping;
     }
 
     public static LivePatchOperator start(KubernetesClient client, OperatorConfig config) {
@@ -63,6 +66,8 @@ public final class LivePatchOperator implements AutoCloseable {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         OperatorMetrics metrics = new OperatorMetrics(registry, clock.instant());
         JvmMeters jvm = JvmMeters.bindTo(registry);
+        FleetInformers fleet = new FleetInformers();
+        NodeLivePatchHousekeeping housekeeping = new NodeLivePatchHousekeeping(fleet, client, writes.nodeSpecs());
         Operator operator = new Operator(o -> {
             // Parsed resourceVersions let the cache of what this operator just wrote win over an older informer copy
             // whatever the order the write's response and its watch event arrive in: without it, a reconcile could
@@ -74,7 +79,8 @@ public final class LivePatchOperator implements AutoCloseable {
             if (config.leaderElection()) {
                 o.withLeaderElectionConfiguration(LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(config.leaseName())
                         .withLeaseNamespace(config.leaseNamespace()).withIdentity(config.identity())
-                        .withExitOnStopLeading(config.exitOnLostLease()).build());
+                        .withExitOnStopLeading(config.exitOnLostLease())
+                        .withLeaderCallbacks(new LeaderCallbacks(housekeeping::startLeading, housekeeping::stopLeading, leader -> {})).build());
             }
         });
         NodeSpecBatches nodeWriter = new NodeSpecBatches(writes.nodeSpecs());
@@ -82,9 +88,7 @@ public final class LivePatchOperator implements AutoCloseable {
         StatusWriter status = new StatusWriter(writes.livePatches());
         RolloutReconciler reconciler = new RolloutReconciler(new Observer(), new RolloutPlanner(new Planner(config.pacing()), config.resync()),
                 nodeWriter, status, events, metrics, clock);
-        operator.register(new LivePatchController(reconciler, status, events, metrics, clock));
-        operator.register(new NodeLivePatchProvisioner(writes.nodeSpecs()));
-        operator.register(new NodeLivePatchJanitor(client, writes.nodeSpecs()));
+        operator.register(new LivePatchController(reconciler, status, events, metrics, clock, fleet));
         HttpEndpoints http = null;
         try {
             if (config.httpPort() >= 0) {
@@ -93,9 +97,12 @@ public final class LivePatchOperator implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("failed to listen on port " + config.httpPort() + " for metrics and probes", e);
         }
-        operator.start();
+        operator.start(); // the informers have synced when it returns; with leader election, leading starts later
+        if (!config.leaderElection()) {
+            housekeeping.startLeading();
+        }
         LOG.info("started livepatch-operator leaderElection={} identity={} httpPort={}", config.leaderElection(), config.identity(), http == null ? "off" : http.port());
-        return new LivePatchOperator(operator, http, registry, jvm, nodeWriter, reconciler, events);
+        return new LivePatchOperator(operator, http, registry, jvm, nodeWriter, reconciler, events, housekeeping);
     }
 
     /** The HTTP port of /metrics and the probes, or -1 when disabled. */
@@ -108,6 +115,7 @@ public final class LivePatchOperator implements AutoCloseable {
     }
 
     public void stop() {
+        housekeeping.close();
         operator.stop();
         reconciler.close();
         nodeWriter.close();

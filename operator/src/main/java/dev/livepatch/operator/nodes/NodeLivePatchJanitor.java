@@ -6,17 +6,6 @@ import dev.livepatch.operator.write.NodeSpec;
 import dev.livepatch.operator.write.NodeSpecStore;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.javaoperatorsdk.operator.api.config.informer.Informer;
-import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
-import io.javaoperatorsdk.operator.api.reconciler.Context;
-import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
-import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
-import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
-import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
-import io.javaoperatorsdk.operator.processing.event.ResourceID;
-import io.javaoperatorsdk.operator.processing.event.source.EventSource;
-import io.javaoperatorsdk.operator.processing.event.source.filter.OnUpdateFilter;
-import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -29,40 +18,25 @@ import org.slf4j.LoggerFactory;
  * Keeps NodeLivePatches tidy: deletes the one of a node that no longer exists (the garbage
  * collector does it by ownerReference where kube-controller-manager runs; this covers clusters and
  * tests without it), and drops a name from {@code spec.retained} once the daemon, having
- * observed the spec that carries it, no longer reports that patch (docs/node-contract.md). Only a NodeLivePatch update with names in
- * {@code retained}, and a node's deletion, can call for either: other updates (two or more per node
- * per rollout) reconcile nothing.
+ * observed the spec that carries it, no longer reports that patch (docs/node-contract.md). Run by
+ * the {@link NodeLivePatchHousekeeping} when a NodeLivePatch appears or is updated with names in
+ * {@code retained}, or a node appears or goes: other updates (two or more per node per rollout) call
+ * for nothing.
  */
-@ControllerConfiguration(name = "nodelivepatch-janitor", generationAwareEventProcessing = false,
-        informer = @Informer(onUpdateFilter = NodeLivePatchJanitor.HasRetained.class, itemStore = PrunedStores.NodeLivePatches.class))
-public final class NodeLivePatchJanitor implements Reconciler<NodeLivePatch> {
+final class NodeLivePatchJanitor {
     private static final Logger LOG = LoggerFactory.getLogger(NodeLivePatchJanitor.class);
 
     private final KubernetesClient client;
     private final NodeSpecStore writer;
 
-    public NodeLivePatchJanitor(KubernetesClient client, NodeSpecStore writer) {
+    NodeLivePatchJanitor(KubernetesClient client, NodeSpecStore writer) {
         this.client = client;
         this.writer = writer;
     }
 
-    @Override
-    public List<EventSource<?, NodeLivePatch>> prepareEventSources(EventSourceContext<NodeLivePatch> context) {
-        var config = InformerEventSourceConfiguration.from(Node.class, NodeLivePatch.class)
-                .withName("janitor-nodes")
-                .withSecondaryToPrimaryMapper(node -> Set.of(new ResourceID(node.getMetadata().getName())))
-                .withOnUpdateFilter((updated, old) -> false)
-                .withItemStore(new PrunedStores.Nodes())
-                .build();
-        return List.of(new InformerEventSource<>(config, context));
-    }
-
-    /** Passes NodeLivePatch updates that carry retained names. */
-    public static final class HasRetained implements OnUpdateFilter<NodeLivePatch> {
-        @Override
-        public boolean accept(NodeLivePatch updated, NodeLivePatch old) {
-            return updated.getSpec() != null && !updated.getSpec().getRetained().isEmpty();
-        }
+    /** Whether an update of this NodeLivePatch can call for the janitor: it carries retained names. */
+    static boolean hasRetained(NodeLivePatch nlp) {
+        return nlp.getSpec() != null && !nlp.getSpec().getRetained().isEmpty();
     }
 
     /**
@@ -81,16 +55,15 @@ public final class NodeLivePatchJanitor implements Reconciler<NodeLivePatch> {
         return retained.stream().filter(reported::contains).toList();
     }
 
-    @Override
-    public UpdateControl<NodeLivePatch> reconcile(NodeLivePatch nlp, Context<NodeLivePatch> context) {
+    /** Deletes the NodeLivePatch of a node that is gone, or releases the retained names no longer loaded. */
+    void tidy(NodeLivePatch nlp, Optional<Node> node) {
         String name = nlp.getMetadata().getName();
-        Optional<Node> node = context.getSecondaryResource(Node.class);
         if (node.isEmpty()) {
             if (client.nodes().withName(name).get() == null) { // the cache may lag a just-created node
                 client.resource(nlp).delete();
                 LOG.info("deleted NodeLivePatch of a deleted node node={}", name);
             }
-            return UpdateControl.noUpdate();
+            return;
         }
         List<String> retained = nlp.getSpec() == null ? List.of() : nlp.getSpec().getRetained();
         List<String> still = stillRetained(nlp);
@@ -98,6 +71,5 @@ public final class NodeLivePatchJanitor implements Reconciler<NodeLivePatch> {
             writer.store(new NodeSpec(node.get(), nlp, nlp.getSpec().getModules(), still));
             LOG.info("released retained patches no longer loaded node={} retained={}", name, still);
         }
-        return UpdateControl.noUpdate();
     }
 }

@@ -6,8 +6,8 @@ import io.fabric8.kubernetes.client.informers.cache.BasicItemStore;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
 
 /**
- * Informer stores that keep only what the operator reads. Three controllers each cache every Node
- * and every NodeLivePatch; at 5,000 nodes the parts nobody reads (a real Node's image list alone
+ * Informer stores that keep only what the operator reads ({@link FleetInformers}' caches of every
+ * Node and every NodeLivePatch); at 5,000 nodes the parts nobody reads (a real Node's image list alone
  * is tens of KiB; managedFields on every object) would dominate the heap. Pruned on the way in,
  * before any event handler or reconciler sees the object, so every reader sees the same thing.
  */
