@@ -8,7 +8,9 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -81,6 +83,54 @@ final class AuditLog {
     }
     return new Counts(byVerb, writes);
   }
+
+  /**
+   * What the API server served to every client in [from, to): requests and writes per second, and the
+   * latency of the requests that completed (received to response complete; watches left out).
+   */
+  ServerLoad serverLoad(Instant from, Instant to) {
+    ObjectMapper json = new ObjectMapper();
+    List<Long> micros = new ArrayList<>();
+    List<Long> writeMicros = new ArrayList<>();
+    try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      for (String line = in.readLine(); line != null; line = in.readLine()) {
+        if (!line.contains("\"ResponseComplete\"")) {
+          continue;
+        }
+        JsonNode e = json.readTree(line);
+        String verb = e.path("verb").asText();
+        Instant received = Instant.parse(e.path("requestReceivedTimestamp").asText());
+        if (verb.equals("watch") || received.isBefore(from) || !received.isBefore(to)) {
+          continue;
+        }
+        long took = Duration.between(received, Instant.parse(e.path("stageTimestamp").asText())).toNanos() / 1000;
+        micros.add(took);
+        if (WRITES.contains(verb)) {
+          writeMicros.add(took);
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("failed to read the audit log " + file, e);
+    }
+    double seconds = Duration.between(from, to).toMillis() / 1000.0;
+    return new ServerLoad(micros.size() / seconds, writeMicros.size() / seconds, meanMillis(micros), p99Millis(micros),
+        meanMillis(writeMicros), p99Millis(writeMicros));
+  }
+
+  private static double meanMillis(List<Long> micros) {
+    return micros.stream().mapToLong(Long::longValue).average().orElse(Double.NaN) / 1000;
+  }
+
+  private static double p99Millis(List<Long> micros) {
+    if (micros.isEmpty()) {
+      return Double.NaN;
+    }
+    List<Long> sorted = micros.stream().sorted().toList();
+    return sorted.get((int) Math.min(sorted.size() - 1, Math.ceil(sorted.size() * 0.99) - 1)) / 1000.0;
+  }
+
+  record ServerLoad(double requestsPerSecond, double writesPerSecond, double meanMillis, double p99Millis, double writeMeanMillis,
+                    double writeP99Millis) {}
 
   record Counts(Map<String, Long> byVerb, Map<String, Long> writesByResource) {
     long total() {

@@ -34,8 +34,11 @@ import java.util.stream.Collectors;
  * fixed transition time T) on a real kube-apiserver + etcd with an audit log. Prints, per N: the
  * rollout's wall time against its lower bound ceil(N / concurrency) x T, the operator's requests per
  * node by verb (from the audit log, by its impersonated user), its writes per node, CPU seconds,
- * heap, reconciles, and the LivePatch's size. Run by {@code ./bench fleet}; arguments:
- * {@code --nodes 1000,5000 --transition 2s --xmx 256m --operator-classpath-file <file> --out <dir>}.
+ * heap, reconciles, the LivePatch's size, and what the API server served meanwhile (requests per
+ * second and their latency, every client). With a baseline operator (another tree's build) each N
+ * runs the baseline first, then this tree's, each on a fresh control plane, and the table shows them
+ * one above the other. Run by {@code ./bench fleet}; arguments: {@code --nodes 1000,5000 --transition 2s
+ * --xmx 256m --operator-classpath-file <file> [--baseline-classpath-file <file> --baseline-label <text>] --out <dir>}.
  */
 public final class FleetBench {
   private static final String LIVEPATCH = "bench-fleet";
@@ -43,12 +46,15 @@ public final class FleetBench {
 
   private FleetBench() {}
 
-  record Options(List<Integer> nodes, Duration transition, String xmx, String operatorClasspath, Path out, String command) {
+  record Options(List<Integer> nodes, Duration transition, String xmx, String operatorClasspath, String baselineClasspath,
+                 String baselineLabel, Path out, String command) {
     static Options parse(String[] args) throws IOException {
       List<Integer> nodes = List.of(1000, 5000);
       Duration transition = Duration.ofSeconds(2);
       String xmx = "256m";
       String cp = null;
+      String baseline = null;
+      String baselineLabel = "baseline";
       Path out = Path.of("target", "bench");
       for (int i = 0; i < args.length; i++) {
         String value = i + 1 < args.length ? args[i + 1] : "";
@@ -58,9 +64,12 @@ public final class FleetBench {
           case "--transition" -> transition = KubeDuration.parseValid(value);
           case "--xmx" -> xmx = value;
           case "--operator-classpath-file" -> cp = Files.readString(Path.of(value)).trim();
+          case "--baseline-classpath-file" -> baseline = Files.readString(Path.of(value)).trim();
+          case "--baseline-label" -> baselineLabel = value;
           case "--out" -> out = Path.of(value);
           default -> throw new IllegalArgumentException("unknown argument '" + args[i]
-              + "'; expected --nodes N[,N..] --transition <duration> --xmx <heap> --operator-classpath-file <file> --out <dir>");
+              + "'; expected --nodes N[,N..] --transition <duration> --xmx <heap> --operator-classpath-file <file>"
+              + " [--baseline-classpath-file <file> --baseline-label <text>] --out <dir>");
         }
         i++;
       }
@@ -68,14 +77,15 @@ public final class FleetBench {
         throw new IllegalArgumentException("--operator-classpath-file is required (the bench script writes it)");
       }
       String command = "./bench fleet --nodes " + nodes.stream().map(String::valueOf).collect(Collectors.joining(","))
-          + " --transition " + KubeDuration.format(transition) + " --xmx " + xmx;
-      return new Options(nodes, transition, xmx, cp, out, command);
+          + " --transition " + KubeDuration.format(transition) + " --xmx " + xmx + (baseline == null ? "" : " --baseline " + baselineLabel);
+      return new Options(nodes, transition, xmx, cp, baseline, baselineLabel, out, command);
     }
   }
 
-  record Result(int nodes, Duration transition, int concurrency, double lowerBound, double wall, AuditLog.Counts rollout,
+  record Result(String operator, int nodes, Duration transition, int concurrency, double lowerBound, double wall, AuditLog.Counts rollout,
                 AuditLog.Counts setup, double cpuRollout, double cpuTotal, OperatorProcess.GcFigures gc, String xmx,
-                double reconciles, double reconcileSeconds, int lpBytes, int statusBytes, String load, long daemonWrites, double daemonWriteMillis) {
+                double reconciles, double reconcileSeconds, int lpBytes, int statusBytes, String load, long daemonWrites, double daemonWriteMillis,
+                AuditLog.ServerLoad server) {
     double ratio() {
       return wall / lowerBound;
     }
@@ -86,23 +96,26 @@ public final class FleetBench {
     Files.createDirectories(o.out());
     List<Result> results = new ArrayList<>();
     for (int n : o.nodes()) {
-      Result r = run(o, n);
-      results.add(r);
+      if (o.baselineClasspath() != null) {
+        results.add(run(o, n, o.baselineLabel(), o.baselineClasspath()));
+        print(o, results);
+      }
+      results.add(run(o, n, "this tree", o.operatorClasspath()));
       print(o, results);
     }
     Files.writeString(o.out().resolve("fleet-results.md"), table(o, results), StandardCharsets.UTF_8);
     System.exit(0); // the control plane's and fleet's threads are stopped; do not wait for stray non-daemon ones
   }
 
-  static Result run(Options o, int n) throws Exception {
-    Path dir = Files.createDirectories(o.out().resolve("fleet-" + n));
+  static Result run(Options o, int n, String operator, String classpath) throws Exception {
+    Path dir = Files.createDirectories(o.out().resolve("fleet-" + n + (o.baselineClasspath() == null ? "" : "-" + operator.replaceAll("[^A-Za-z0-9]+", "-"))));
     Path audit = dir.resolve("audit.log");
     Files.deleteIfExists(audit);
     ControlPlaneSettings settings = ControlPlaneSettings.defaults().withControllers();
     for (String flag : AuditLog.apiServerFlags(audit)) {
       settings = settings.withApiServerFlag(flag);
     }
-    log("n=%d: starting the control plane (audit log %s)", n, audit);
+    log("n=%d, operator of %s: starting the control plane (audit log %s)", n, operator, audit);
     try (ControlPlane cp = ControlPlane.start(settings)) {
       KubernetesClient client = cp.client();
       cp.installProjectCrds();
@@ -113,7 +126,7 @@ public final class FleetBench {
         fleet.createNodes("node", n);
         log("n=%d: created %d nodes in %d ms", n, n, Duration.between(t, Instant.now()).toMillis());
         Instant operatorStart = Instant.now();
-        try (OperatorProcess op = OperatorProcess.start(o.operatorClasspath(), cp.kubeconfig(), dir, o.xmx(), Map.of())) {
+        try (OperatorProcess op = OperatorProcess.start(classpath, cp.kubeconfig(), dir, o.xmx(), Map.of())) {
           log("n=%d: operator pid %d (-Xmx%s), log %s", n, op.pid(), o.xmx(), op.log());
           waitFor(() -> fleet.reporting() >= n, Duration.ofMinutes(10), op, "every NodeLivePatch created and reported");
           log("n=%d: %d NodeLivePatches reported in %d ms; settling", n, n, Duration.between(operatorStart, Instant.now()).toMillis());
@@ -151,9 +164,10 @@ public final class FleetBench {
           double reconcileSeconds = op.metric("livepatch_reconcile_seconds_sum").orElse(Double.NaN);
           OperatorProcess.GcFigures gc = op.gc();
           AuditLog log = new AuditLog(audit);
-          Result r = new Result(n, o.transition(), concurrency, lowerBound, wall, log.count(OperatorProcess.USER, t0, t1),
+          Result r = new Result(operator, n, o.transition(), concurrency, lowerBound, wall, log.count(OperatorProcess.USER, t0, t1),
               log.count(OperatorProcess.USER, operatorStart, t0), cpu1 - cpu0, cpu1, gc, o.xmx(), reconciles, reconcileSeconds,
-              lpBytes, statusBytes, load, fleet.statusWrites(), fleet.meanStatusWriteMillis());
+              lpBytes, statusBytes, load, fleet.statusWrites(), fleet.meanStatusWriteMillis(),
+              log.serverLoad(t0, t1));
           Files.writeString(dir.resolve("livepatch.json"), Serialization.asJson(lp), StandardCharsets.UTF_8);
           return r;
         }
@@ -227,25 +241,29 @@ public final class FleetBench {
     b.append("Operator: own JVM, -Xmx").append(o.xmx()).append(", default GC; CPU from /proc/<pid>/stat during the rollout;")
         .append(" heap from its GC log; requests from the API server's audit log (impersonated user ").append(OperatorProcess.USER)
         .append("), counted from LivePatch creation to updatedNodes = N.\n\n");
-    b.append("| nodes | T | concurrency | lower bound | wall | ratio (target) | operator requests / node, by verb | writes / node (target ≤ 3)"
+    b.append("| operator | nodes | T | concurrency | lower bound | wall | ratio (target) | operator requests / node, by verb | writes / node (target ≤ 3)"
+        + " | watches | API server during the rollout: requests/s (writes/s), latency mean / p99 ms (writes)"
         + " | reconciles (mean ms) | CPU s rollout (process total) | heap peak used / live after GC, MiB (-Xmx) | LivePatch bytes / status bytes (≤ 16384)"
         + " | load avg (1 5 15, start → end) |\n");
-    b.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    b.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (Result r : results) {
       double target = r.nodes() <= 1000 ? 1.10 : 1.25;
       String verbs = r.rollout().byVerb().entrySet().stream()
           .map(e -> e.getKey() + " " + fmt(e.getValue() / (double) r.nodes())).collect(Collectors.joining(", "));
-      b.append(String.format(Locale.ROOT, "| %d | %s | %d | %.1f s | %.1f s | %.3f (≤ %.2f %s) | %s | %s %s | %.0f (%.1f) | %.1f (%.1f) | %.0f / %.0f (%s) | %d / %d %s | %s |%n",
-          r.nodes(), KubeDuration.format(r.transition()), r.concurrency(), r.lowerBound(), r.wall(), r.ratio(), target,
+      AuditLog.ServerLoad api = r.server();
+      b.append(String.format(Locale.ROOT, "| %s | %d | %s | %d | %.1f s | %.1f s | %.3f (≤ %.2f %s) | %s | %s %s | %d | %.0f (%.0f), %.1f / %.0f (%.1f / %.0f) | %.0f (%.1f) | %.1f (%.1f) | %.0f / %.0f (%s) | %d / %d %s | %s |%n",
+          r.operator(), r.nodes(), KubeDuration.format(r.transition()), r.concurrency(), r.lowerBound(), r.wall(), r.ratio(), target,
           r.ratio() <= target ? "ok" : "MISSED", verbs, fmt(r.rollout().writes() / (double) r.nodes()),
-          r.rollout().writes() / (double) r.nodes() <= 3 ? "ok" : "MISSED",
+          r.rollout().writes() / (double) r.nodes() <= 3 ? "ok" : "MISSED", r.setup().byVerb().getOrDefault("watch", 0L)
+              + r.rollout().byVerb().getOrDefault("watch", 0L),
+          api.requestsPerSecond(), api.writesPerSecond(), api.meanMillis(), api.p99Millis(), api.writeMeanMillis(), api.writeP99Millis(),
           r.reconciles(), r.reconcileSeconds() * 1000 / r.reconciles(), r.cpuRollout(), r.cpuTotal(),
           r.gc().peakUsedMiB(), r.gc().peakAfterGcMiB(), r.xmx(), r.lpBytes(), r.statusBytes(),
           r.statusBytes() <= STATUS_TARGET_BYTES ? "ok" : "MISSED", r.load()));
     }
     b.append("\nOperator writes during the rollout, by verb and resource (per node):\n");
     for (Result r : results) {
-      b.append("- ").append(r.nodes()).append(" nodes: ").append(r.rollout().writesByResource().entrySet().stream()
+      b.append("- ").append(r.operator()).append(", ").append(r.nodes()).append(" nodes: ").append(r.rollout().writesByResource().entrySet().stream()
           .map(e -> e.getKey() + " " + e.getValue() + " (" + fmt(e.getValue() / (double) r.nodes()) + ")").collect(Collectors.joining(", ")))
           .append("; before the rollout (provisioning): ").append(r.setup().byVerb()).append("; daemon status writes ")
           .append(r.daemonWrites()).append(String.format(Locale.ROOT, " (mean %.0f ms each)", r.daemonWriteMillis())).append(String.format(Locale.ROOT, "; GC %d collections, %.2f s paused", r.gc().collections(), r.gc().pauseSeconds()))
