@@ -25,7 +25,7 @@ import java.util.stream.Stream;
  * listens to the same informers. JOSDK 5.2 gives every controller informers of its own, so a
  * controller of its own over Nodes or NodeLivePatches would watch and cache the whole fleet again.
  */
-public final class FleetInformers {
+public final class FleetInformers implements FleetCaches {
     private final List<ResourceEventHandler<Node>> nodeListeners = new CopyOnWriteArrayList<>();
     private final List<ResourceEventHandler<NodeLivePatch>> nodeLivePatchListeners = new CopyOnWriteArrayList<>();
     private volatile Shared<Node> nodes;
@@ -49,33 +49,39 @@ public final class FleetInformers {
         return context.getPrimaryCache().list().map(ResourceID::fromResource).collect(Collectors.toSet());
     }
 
-    /** Every informer event, unfiltered, after the cache holds it; handlers run on the informer's thread and must not block. */
+    @Override
     public void onNodes(ResourceEventHandler<Node> handler) {
         nodeListeners.add(handler);
     }
 
+    @Override
     public void onNodeLivePatches(ResourceEventHandler<NodeLivePatch> handler) {
         nodeLivePatchListeners.add(handler);
     }
 
+    @Override
     public Stream<Node> nodes() {
         return nodes.list();
     }
 
+    @Override
     public Optional<Node> node(String name) {
         return nodes.get(new ResourceID(name));
     }
 
+    @Override
     public Stream<NodeLivePatch> nodeLivePatches() {
         return nodeLivePatches.list();
     }
 
     /** The NodeLivePatch, this operator's own last write when the informer has not shown it yet. */
+    @Override
     public Optional<NodeLivePatch> nodeLivePatch(String name) {
         return nodeLivePatches.get(new ResourceID(name));
     }
 
     /** Tells the cache of a write of this operator ({@code before} null: a creation), so reads prefer it to an older informer copy. */
+    @Override
     public void written(NodeLivePatch before, NodeLivePatch after) {
         if (after == null || after == before) {
             return;

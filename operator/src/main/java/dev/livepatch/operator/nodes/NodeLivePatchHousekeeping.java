@@ -33,7 +33,7 @@ public final class NodeLivePatchHousekeeping implements AutoCloseable {
     private static final Duration FIRST_RETRY = Duration.ofSeconds(1);
     private static final Duration LAST_RETRY = Duration.ofMinutes(1);
 
-    private final FleetInformers fleet;
+    private final FleetCaches fleet;
     private final NodeLivePatchProvisioner provisioner;
     private final NodeLivePatchJanitor janitor;
     private final ScheduledExecutorService[] threads;
@@ -42,6 +42,10 @@ public final class NodeLivePatchHousekeeping implements AutoCloseable {
     private volatile boolean leading;
 
     public NodeLivePatchHousekeeping(FleetInformers fleet, KubernetesClient client, NodeSpecStore writer) {
+        this((FleetCaches) fleet, client, writer);
+    }
+
+    NodeLivePatchHousekeeping(FleetCaches fleet, KubernetesClient client, NodeSpecStore writer) {
         this.fleet = fleet;
         this.provisioner = new NodeLivePatchProvisioner(writer);
         this.janitor = new NodeLivePatchJanitor(client, writer);
