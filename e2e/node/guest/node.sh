@@ -9,7 +9,9 @@
 # LP_SHARED_HOST, LP_NODE_IMAGES (image tarballs' host paths, space-separated: the first is the pod
 # sandbox image). The persistent disk (QEMU's first virtio disk, /dev/vda, ext4) holds containerd's
 # root and the daemon's state directory (the chart's stateHostPath: module cache and records), so
-# they outlive a reboot; the images are imported once per disk. Shared files in: kubeconfig. Out: containerd.log,
+# they outlive a reboot; the images are imported once per disk. The kubelet's static pod directory
+# (staticPodPath /var/lib/kubernetes/manifests: the host's /etc is read-only here) is the disk's
+# manifests/, so a static pod written there runs again at the next boot, API server or not. Shared files in: kubeconfig. Out: containerd.log,
 # kubelet.log, socat.log, node-events (timestamps). Commands: the harness writes cmd/N.sh; this runs
 # them in order and writes cmd/N.out, then cmd/N.rc; cmd/stop ends the guest.
 H=/host
@@ -30,9 +32,10 @@ mount -t tmpfs tmpfs $H/var/log || fail "tmpfs /var/log"
 mkdir -p $H/var/lib/kubelet $H/var/lib/containerd $H/var/lib/livepatch-operator $H/var/lib/disk $H/run/lp $H/run/cni/net.d
 i=0; while [ ! -b /dev/vda ]; do i=$((i + 1)); [ $i -gt 100 ] && fail "no /dev/vda after 10 s"; sleep 0.1; done
 mount -t ext4 /dev/vda $H/var/lib/disk || fail "mount the persistent disk"
-mkdir -p $H/var/lib/disk/containerd $H/var/lib/disk/livepatch-operator
+mkdir -p $H/var/lib/disk/containerd $H/var/lib/disk/livepatch-operator $H/var/lib/disk/manifests $H/var/lib/kubernetes/manifests
 mount -o bind $H/var/lib/disk/containerd $H/var/lib/containerd || fail "bind containerd's root"
 mount -o bind $H/var/lib/disk/livepatch-operator $H/var/lib/livepatch-operator || fail "bind the daemon's state"
+mount -o bind $H/var/lib/disk/manifests $H/var/lib/kubernetes/manifests || fail "bind the static pod directory"
 : >$H/run/lp/resolv.conf
 
 cat >$H/run/cni/net.d/10-lp.conflist <<CNI
@@ -72,7 +75,8 @@ resolvConf: /run/lp/resolv.conf
 imageGCHighThresholdPercent: 100
 imageGCLowThresholdPercent: 99
 evictionHard: {memory.available: "20Mi", nodefs.available: "0%", imagefs.available: "0%"}
-localStorageCapacityIsolation: false
+localStorageCapacityIsolation: true
+staticPodPath: /var/lib/kubernetes/manifests
 podLogsDir: /var/log/pods
 YAML
 ev guest-ready
@@ -96,14 +100,29 @@ else
   ev images-imported
 fi
 
-in_host "$LP_NODE_BIN/kubelet" --config=/run/lp/kubelet.yaml --kubeconfig="$LP_SHARED_HOST/kubeconfig" \
-  --hostname-override="$LP_NODE_NAME" --root-dir=/var/lib/kubelet --v=1 >$S/kubelet.log 2>&1 &
-kubelet=$!
+start_kubelet() {
+  in_host "$LP_NODE_BIN/kubelet" --config=/run/lp/kubelet.yaml --kubeconfig="$LP_SHARED_HOST/kubeconfig" \
+    --hostname-override="$LP_NODE_NAME" --root-dir=/var/lib/kubelet --v=1 >>$S/kubelet.log 2>&1 &
+  kubelet=$!
+}
+start_kubelet
 ev kubelet-started
+# localStorageCapacityIsolation makes cadvisor collect file system usage, which the summary API
+# (/stats/summary) needs; should the kubelet exit at start because cadvisor cannot size its root
+# directory's file system, it runs again without it (the summary API then answers 500).
+disk_stats_fallback() {
+  if [ -z "$fallback" ] && ! kill -0 $kubelet 2>/dev/null && grep -q 'failed to get rootfs info' $S/kubelet.log; then
+    fallback=1
+    sed -i 's/^localStorageCapacityIsolation: true/localStorageCapacityIsolation: false/' $H/run/lp/kubelet.yaml
+    start_kubelet
+    ev kubelet-restarted-without-disk-stats
+  fi
+}
 
 mkdir -p $S/cmd
 n=1
 while [ ! -e $S/cmd/stop ]; do
+  disk_stats_fallback
   if [ -f $S/cmd/$n.sh ]; then
     /bin/sh $S/cmd/$n.sh >$S/cmd/$n.out 2>&1
     echo $? >$S/cmd/$n.rc.tmp && mv $S/cmd/$n.rc.tmp $S/cmd/$n.rc
@@ -120,5 +139,5 @@ sleep 1
 kill $containerd 2>/dev/null
 sleep 2
 sync
-umount $H/var/lib/livepatch-operator $H/var/lib/containerd 2>/dev/null
+umount $H/var/lib/kubernetes/manifests $H/var/lib/livepatch-operator $H/var/lib/containerd 2>/dev/null
 umount $H/var/lib/disk 2>/dev/null || echo "LP_NODE the persistent disk was still busy at power-off (synced)"

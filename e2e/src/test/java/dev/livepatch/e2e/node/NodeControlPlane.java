@@ -24,7 +24,8 @@ import java.util.concurrent.TimeUnit;
  * (with the {@code daemonset} controller) plus a kube-scheduler, with what a real kubelet needs
  * that the cluster tier's control plane leaves out: the ServiceAccount admission plugin (the pod's
  * projected token), the {@code system:node} ClusterRole bound to the group {@code system:nodes},
- * and a client certificate per node signed by a CA the API server trusts for clients.
+ * a client certificate per node signed by a CA the API server trusts for clients, and a serving
+ * certificate that also names the address the guest's pods reach the API server at.
  */
 final class NodeControlPlane implements AutoCloseable {
 
@@ -41,7 +42,8 @@ final class NodeControlPlane implements AutoCloseable {
   static NodeControlPlane start(NodeTierImage image) {
     Path dir = image.workDir().resolve("control-plane");
     ControlPlane cp = ControlPlane.start(ControlPlaneSettings.defaults()
-        .withControllers("garbagecollector", "namespace", "daemonset"), binariesWithServiceAccountAdmission(image, dir));
+        .withControllers("garbagecollector", "namespace", "daemonset").withServingCertificateNames(NodeTierValues.API_ADDRESS),
+        binariesWithServiceAccountAdmission(image, dir));
     try {
       cp.client().rbac().clusterRoleBindings().resource(new ClusterRoleBindingBuilder().withNewMetadata()
           .withName("livepatch-node-tier:nodes").endMetadata()

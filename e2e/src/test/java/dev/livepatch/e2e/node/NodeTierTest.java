@@ -19,6 +19,8 @@ import dev.livepatch.api.v1alpha1.NodeLivePatchSpec;
 import dev.livepatch.api.v1alpha1.NodeLivePatchStatus;
 import dev.livepatch.api.v1alpha1.PatchModule;
 import dev.livepatch.e2e.bench.OperatorProcess;
+import dev.livepatch.fixtures.fleet.FleetSettings;
+import dev.livepatch.fixtures.fleet.SimFleet;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.Config;
@@ -35,7 +37,6 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.TestMethodOrder;
 import com.marcnuri.helm.Release;
 import io.fabric8.kubernetes.api.model.Node;
-import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -73,8 +74,13 @@ class NodeTierTest {
   static final Duration ROLLOUT = Duration.ofMinutes(5);
   static final Duration GUEST_COMMAND = Duration.ofSeconds(60);
   static final String OPERATOR_SA = RELEASE + "-livepatch-operator-operator";
-  /** A Node object with no kubelet: its NodeLivePatch is another node's, for the daemon's token to be denied. */
-  static final String OTHER_NODE = "lp-node-simulated";
+  /** Simulated nodes beside the real one (their daemons in this JVM): a LivePatch rolls out over all of them. */
+  static final int SIMULATED_NODES = 3;
+  /**
+   * The guest kubelet's static pod directory (on the persistent disk) for the chart's boot restore;
+   * empty: the boot restore off (the chart's values for it not set).
+   */
+  static final String BOOT_RESTORE_STATIC_POD_PATH = "";
 
   private NodeTierImage image;
   private NodeControlPlane cp;
@@ -82,6 +88,8 @@ class NodeTierTest {
   private GuestNode node;
   private final Timings timings = new Timings();
   private OperatorProcess operator;
+  private SimFleet fleet;
+  private List<String> simulated;
 
   @BeforeAll
   void bootTheNode() throws IOException {
@@ -94,19 +102,20 @@ class NodeTierTest {
     cp.publishRootCa(NS);
     Path daemonImage = NodeImages.daemon(image);
     Path values = image.workDir().resolve("values.yaml");
-    Files.writeString(values, NodeTierValues.yaml(NodeImages.reference(daemonImage)), StandardCharsets.UTF_8);
+    Files.writeString(values, NodeTierValues.yaml(NodeImages.reference(daemonImage), BOOT_RESTORE_STATIC_POD_PATH,
+        NodeImages.SANDBOX_REF), StandardCharsets.UTF_8);
     Release installed = new Helm(image.nodeDir().getParent().getParent().resolve("charts/livepatch-operator")).install()
         .withName(RELEASE).withNamespace(NS).withKubeConfigContents(cp.controlPlane().kubeconfigYaml())
         .withValuesFile(values).call();
     assertThat(installed.getStatus()).isEqualTo("deployed");
-    // The operator on the host, as the chart's service account; a simulated node beside the real one.
+    // The operator on the host, as the chart's service account; simulated nodes beside the real one.
     operator = OperatorProcess.start(System.getProperty("java.class.path"), cp.controlPlane().kubeconfig(),
         Files.createDirectories(image.workDir().resolve("operator")), "256m", Map.of(
             "KUBERNETES_IMPERSONATE_USERNAME", "system:serviceaccount:" + NS + ":" + OPERATOR_SA,
             "KUBERNETES_IMPERSONATE_GROUP", "system:serviceaccounts,system:serviceaccounts:" + NS + ",system:authenticated",
             "LIVEPATCH_LEASE_NAMESPACE", NS));
-    admin.nodes().resource(new NodeBuilder().withNewMetadata().withName(OTHER_NODE)
-        .addToLabels("kubernetes.io/os", "linux").endMetadata().build()).create();
+    fleet = SimFleet.start(admin, FleetSettings.defaults().withKernelRelease(image.kernel().kernelRelease()).withThreads(2));
+    simulated = fleet.addNodes("lp-sim", SIMULATED_NODES);
     Path kubeconfig = cp.nodeKubeconfig(NODE, "https://127.0.0.1:6443");
     timings.mark("guest-boot");
     node = GuestNode.boot(image, NODE, kubeconfig, cp.apiServerPort(), List.of(NodeImages.sandbox(image), daemonImage));
@@ -116,6 +125,9 @@ class NodeTierTest {
 
   @AfterAll
   void stop() {
+    if (fleet != null) {
+      fleet.close();
+    }
     if (operator != null) {
       operator.close();
     }
@@ -177,7 +189,19 @@ class NodeTierTest {
     LivePatch done = await("LivePatch cmdline-fix Complete", ROLLOUT, () -> Optional.ofNullable(
         admin.resources(LivePatch.class).withName("cmdline-fix").get()).filter(l -> l.getStatus() != null
         && l.getStatus().getPhase() == LivePatchPhase.Complete));
-    assertThat(done.getStatus().getUpdatedNodes()).isEqualTo(1);
+    timings.mark("livepatch-complete");
+    assertThat(done.getStatus().getTargetNodes()).as("the real node and the simulated ones").isEqualTo(1 + SIMULATED_NODES);
+    assertThat(done.getStatus().getUpdatedNodes()).isEqualTo(1 + SIMULATED_NODES);
+    for (String sim : simulated) {
+      NodeLivePatchStatus simStatus = admin.resources(NodeLivePatch.class).withName(sim).get().getStatus();
+      assertThat(simStatus.getModules()).as(sim).anyMatch(m -> "lp_cmdline_v1".equals(m.getName()) && m.getState() == ModuleState.Enabled);
+      assertThat(simStatus.getBootId()).as("%s's status is its simulated daemon's", sim)
+          .isEqualTo(admin.nodes().withName(sim).get().getStatus().getNodeInfo().getBootID()).isNotEqualTo(status.getBootId());
+      assertThat(fleet.node(sim).kernel().enabledPatches()).as(sim).containsExactly("lp_cmdline_v1");
+    }
+    // The DaemonSet's pods keep off the simulated nodes (the values' node affinity): one pod, on the real node.
+    assertThat(admin.pods().inNamespace(NS).withLabel("app.kubernetes.io/component", "node-daemon").list().getItems())
+        .extracting(p -> p.getSpec().getNodeName()).containsExactly(NODE);
   }
 
   @Test
@@ -186,7 +210,7 @@ class NodeTierTest {
     daemonReady();
     String token = node.exec("cat /host/var/lib/kubelet/pods/" + daemonPod().orElseThrow().getMetadata().getUid()
         + "/volumes/kubernetes.io~projected/kube-api-access-*/token", GUEST_COMMAND).trim();
-    String other = OTHER_NODE;
+    String other = simulated.get(0);
     await("the operator's NodeLivePatch of " + other, ROLLOUT, () -> Optional.ofNullable(
         admin.resources(NodeLivePatch.class).withName(other).get()));
     Config config = new ConfigBuilder(Config.empty()).withMasterUrl(admin.getMasterUrl().toString())
@@ -409,8 +433,9 @@ class NodeTierTest {
   }
 
   /**
-   * The daemon's memory: as the kubelet's summary API reports it (its read-only port, in the guest)
-   * when that answers, and the JVM's VmRSS in the guest's /proc either way.
+   * The daemon's memory: as the kubelet reports it on its read-only port (in the guest), the
+   * summary API's RSS and working set and {@code /metrics/resource}'s working set, and the JVM's
+   * VmRSS in the guest's /proc.
    */
   private void recordDaemonMemory(String when) {
     GuestNode.ExecResult summary = node.tryExec("wget -q -O - http://127.0.0.1:10255/stats/summary", GUEST_COMMAND);
@@ -429,6 +454,11 @@ class NodeTierTest {
     } else {
       timings.figure("daemon-kubelet-" + when, "summary API failed: " + summary.output().trim());
     }
+    GuestNode.ExecResult resource = node.tryExec("wget -q -O - http://127.0.0.1:10255/metrics/resource", GUEST_COMMAND);
+    timings.figure("daemon-kubelet-metrics-" + when, resource.rc() != 0 ? "metrics/resource failed: " + resource.output().trim()
+        : resource.output().lines().filter(l -> l.startsWith("container_memory_working_set_bytes{")
+            && l.contains("pod=\"" + RELEASE + "-livepatch-operator-node-daemon")).map(l -> String.format("%.1f MiB working set (%s)",
+            Double.parseDouble(l.split("\\s+")[1]) / (1 << 20), l.replaceAll("\\s.*", ""))).findFirst().orElse("no daemon container"));
     timings.figure("daemon-vmrss-" + when, node.tryExec("for p in /proc/[0-9]*; do [ \"$(cat $p/comm 2>/dev/null)\" = java ]"
         + " && grep VmRSS $p/status; done", GUEST_COMMAND).output().trim().replaceAll("\\s+", " "));
   }

@@ -1,20 +1,34 @@
 package dev.livepatch.e2e.node;
 
+import dev.livepatch.fixtures.fleet.SimFleet;
+
 /**
  * The chart values the node tier installs with: only what this test cluster lacks. There is no
  * kube-proxy, so the daemon's API endpoint is the pod bridge's gateway, where the guest relays to
- * the API server; that address is not in the API server's serving certificate (127.0.0.1 and the
- * {@code kubernetes.default.svc} names are), so the daemon's HTTP client (the JDK's) skips the host
- * name check, {@code jdk.internal.httpclient.disableHostnameVerification} (the chain is still
- * verified against the cluster's CA; Fabric8's own switch does not reach the JDK client). The operator's pod selects no node: the operator runs on the
- * host. JVM flags for a TCG guest (C1 only, serial GC).
+ * the API server (the serving certificate names that address, as a cluster's names its service
+ * address: the daemon's client verifies the chain and the host name). The operator's pod selects
+ * no node: the operator runs on the host. The daemon's pods keep off the simulated nodes (a node
+ * affinity on the fleet's label): their daemons run in the test's JVM. JVM flags for a TCG guest
+ * (C1 only, serial GC). The boot restore's static pod directory and pause image when given.
  */
 final class NodeTierValues {
 
+  /** The API server as the guest's pods reach it: the CNI bridge's gateway, relayed by the guest's socat. */
+  static final String API_ADDRESS = "10.88.0.1";
+
   private NodeTierValues() {}
 
-  static String yaml(String daemonImage) {
+  /**
+   * @param staticPodPath the kubelet's static pod directory for {@code nodeDaemon.bootRestore}; empty: the
+   *     boot restore off (its values not set at all)
+   */
+  static String yaml(String daemonImage, String staticPodPath, String pauseImage) {
     int colon = daemonImage.lastIndexOf(':');
+    String bootRestore = staticPodPath.isEmpty() ? "" : """
+          bootRestore:
+            staticPodPath: %s
+            pauseImage: %s
+        """.formatted(staticPodPath, pauseImage);
     return """
         operator:
           replicas: 1
@@ -23,10 +37,17 @@ final class NodeTierValues {
           image:
             repository: %s
             tag: %s
-          javaOptions: "-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Djdk.internal.httpclient.disableHostnameVerification=true"
+          javaOptions: "-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError -XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
           extraEnv:
-            - {name: KUBERNETES_SERVICE_HOST, value: "10.88.0.1"}
+            - {name: KUBERNETES_SERVICE_HOST, value: "%s"}
             - {name: KUBERNETES_SERVICE_PORT, value: "6443"}
-        """.formatted(daemonImage.substring(0, colon), daemonImage.substring(colon + 1));
+          affinity:
+            nodeAffinity:
+              requiredDuringSchedulingIgnoredDuringExecution:
+                nodeSelectorTerms:
+                  - matchExpressions:
+                      - {key: %s, operator: DoesNotExist}
+        %s""".formatted(daemonImage.substring(0, colon), daemonImage.substring(colon + 1), API_ADDRESS, SimFleet.FLEET_LABEL,
+        bootRestore);
   }
 }
