@@ -77,10 +77,12 @@ class NodeTierTest {
   /** Simulated nodes beside the real one (their daemons in this JVM): a LivePatch rolls out over all of them. */
   static final int SIMULATED_NODES = 3;
   /**
-   * The guest kubelet's static pod directory (on the persistent disk) for the chart's boot restore;
-   * empty: the boot restore off (the chart's values for it not set).
+   * The guest kubelet's static pod directory (on the persistent disk, {@code guest/node.sh}) for
+   * the chart's boot restore.
    */
-  static final String BOOT_RESTORE_STATIC_POD_PATH = "";
+  static final String BOOT_RESTORE_STATIC_POD_PATH = "/var/lib/kubernetes/manifests";
+  /** From the kubelet's start after a reboot to the boot restore's patches on (a JVM's start under TCG included). */
+  static final Duration BOOT_RESTORE = Duration.ofMinutes(4);
 
   private NodeTierImage image;
   private NodeControlPlane cp;
@@ -325,15 +327,16 @@ class NodeTierTest {
 
   /**
    * The guest powered off and booted again on its persistent disk (containerd's root, the daemon's
-   * module cache and records), the API server withheld at first. What the product does today: no
-   * patch comes back while the API server is unreachable — the kubelet has no pod to run without it
-   * (it keeps no local copy of API pods) and the daemon keeps no copy of its desired set (its records
-   * of loaded patches are dropped on a new boot id, docs/design.md §5 rule 6). Once the API server is
-   * reachable the patches come back from the local cache: their ConfigMaps are deleted first.
+   * module cache and records, the kubelet's static pod directory), the API server withheld. The
+   * boot restore's static pod, which the DaemonSet's daemon wrote into that directory, is all the
+   * kubelet can run without the API server: its init container converges the kernel to the last
+   * set the daemon converged to, from the module cache (docs/design.md §5 rule 15). Then the API
+   * server is let through, the modules' ConfigMaps deleted first: the DaemonSet's pod starts and
+   * reports the new boot with the modules Enabled, and nothing is loaded a second time.
    */
   @Test
   @Order(7)
-  void afterARebootThePatchesComeBackFromTheLocalCacheOnceTheApiServerIsReachable() throws IOException {
+  void afterARebootThePatchesComeBackFromTheLocalCacheBeforeTheApiServerIsReachable() throws IOException {
     daemonReady();
     List<String> modules = List.of("lp_version_v1", "lp_cmdline_v2", "lp_busy_fix_v1");
     List<String> cached = List.of(sha256(Files.readAllBytes(image.kernel().module("lp_version_v1"))),
@@ -341,6 +344,8 @@ class NodeTierTest {
         sha256(Files.readAllBytes(image.kernel().module("lp_busy_fix_v1"))));
     String cacheDir = "/host/var/lib/livepatch-operator/modules";
     assertThat(node.exec("ls " + cacheDir, GUEST_COMMAND)).contains(cached);
+    assertThat(node.exec("ls /host" + BOOT_RESTORE_STATIC_POD_PATH, GUEST_COMMAND)).as("the boot restore's static pod, written by the daemon")
+        .contains("livepatch-boot-restore.yaml");
     String oldBoot = bootId();
     timings.mark("reboot-power-off");
     node = node.rebootWithApiWithheld();
@@ -353,20 +358,22 @@ class NodeTierTest {
     assertThat(node.events()).as("containerd's root kept the images").containsKey("images-kept").doesNotContainKey("images-imported");
     assertThat(node.exec("ls " + cacheDir, GUEST_COMMAND)).as("the module cache on the persistent disk").contains(cached);
 
-    // The API server withheld: sampled in the guest for 45 s after the kubelet started.
-    List<String> withheld = new java.util.ArrayList<>();
-    long until = System.nanoTime() + Duration.ofSeconds(45).toNanos();
-    while (System.nanoTime() < until) {
-      withheld.add(node.exec("ls /sys/kernel/livepatch | tr '\\n' ' '; echo", GUEST_COMMAND).trim());
-      sleep(Duration.ofSeconds(5));
-    }
-    timings.figure("reboot-api-withheld", withheld.size() + " samples of /sys/kernel/livepatch: " + withheld.get(withheld.size() - 1)
-        + "| java processes: " + node.exec("for p in /proc/[0-9]*; do [ \"$(cat $p/comm 2>/dev/null)\" = java ] && echo $p; done | wc -l",
-        GUEST_COMMAND).trim());
-    assertThat(withheld).as("what /sys/kernel/livepatch holds while the API server is unreachable (the product's gap: no"
-        + " patch before the API server answers)").allMatch(String::isEmpty);
+    // The API server withheld: sampled in the guest until the three patches are on.
+    String enabled = "for m in " + String.join(" ", modules) + "; do cat /sys/kernel/livepatch/$m/enabled 2>/dev/null || echo 0; done | tr -d '\\n'";
+    await("the three patches enabled in the guest with the API server withheld", BOOT_RESTORE, () -> Optional.of(
+        node.exec(enabled, GUEST_COMMAND).trim()).filter("111"::equals));
+    timings.mark("reboot-restored");
+    assertThat(node.exec("cat /proc/cmdline", GUEST_COMMAND)).contains("livepatched by lp_cmdline_v2");
+    assertThat(node.exec("cat /proc/version", GUEST_COMMAND)).contains("livepatched by lp_version_v1");
     assertThat(Files.readString(node.sharedDir().resolve("kubelet.log"))).as("the kubelet could not reach the API server")
         .contains("Unable to register node with API server");
+    String restoreLog = await("the boot restore's log in the guest", GUEST_COMMAND, () -> Optional.of(node.exec(
+        "cat /host/var/log/pods/" + NS + "_livepatch-boot-restore-" + NODE + "_*/restore/*.log 2>/dev/null", GUEST_COMMAND))
+        .filter(l -> l.contains("boot restore done")));
+    assertThat(restoreLog).as("the static pod's restore, run by the kubelet alone").contains("exitCode=\"0\"")
+        .contains("restored [").doesNotContain("not restored");
+    timings.figure("reboot-restored-while-withheld", String.format("%.1f s after the kubelet started (%.1f s after QEMU started)",
+        timings.seconds("reboot-kubelet-started", "reboot-restored"), timings.seconds("reboot-guest-start", "reboot-restored")));
 
     for (String module : List.of("lp_version_v1", "lp_cmdline_v1", "lp_cmdline_v2", "lp_busy_fix_v1")) {
       admin.configMaps().inNamespace(NS).withName(module.replace('_', '-')).delete();
@@ -380,28 +387,24 @@ class NodeTierTest {
         .filter(st -> modules.stream().allMatch(m -> st.getModules().stream()
             .anyMatch(ms -> m.equals(ms.getName()) && ms.getState() == ModuleState.Enabled))));
     timings.mark("reboot-patched");
+    assertThat(status.getKernelRelease()).isEqualTo(image.kernel().kernelRelease());
+    assertThat(daemonReady().getSpec().getNodeName()).isEqualTo(NODE);
     for (String module : modules) {
       assertThat(node.exec("cat /sys/kernel/livepatch/" + module + "/enabled", GUEST_COMMAND).trim()).as(module).isEqualTo("1");
+      assertThat(node.exec("grep -c '^" + module + " ' /proc/modules", GUEST_COMMAND).trim()).as("%s in /proc/modules", module).isEqualTo("1");
+      assertThat(node.exec("dmesg | grep -c \"enabling patch '" + module + "'\"", GUEST_COMMAND).trim())
+          .as("the kernel enabled %s once since the boot", module).isEqualTo("1");
     }
-    assertThat(node.exec("cat /proc/cmdline", GUEST_COMMAND)).contains("livepatched by lp_cmdline_v2");
-    assertThat(node.exec("cat /proc/version", GUEST_COMMAND)).contains("livepatched by lp_version_v1");
-    assertThat(status.getKernelRelease()).isEqualTo(image.kernel().kernelRelease());
+    Pod mirror = admin.pods().inNamespace(NS).withName("livepatch-boot-restore-" + NODE).get();
+    timings.figure("reboot-restore-mirror-pod", mirror == null ? "none in the API server" : mirror.getStatus().getPhase()
+        + ", init container " + mirror.getStatus().getInitContainerStatuses());
     timings.figure("reboot-kubelet-uptime", kubeletAt + " s after the guest's kernel started");
-    timings.figure("reboot-to-patched", String.format("%.1f s (QEMU start -> modules Enabled; API allowed -> Enabled %.1f s)",
+    timings.figure("reboot-to-patched", String.format("%.1f s (QEMU start -> the DaemonSet pod's status Enabled; API allowed -> Enabled %.1f s)",
         timings.seconds("reboot-guest-start", "reboot-patched"), timings.seconds("reboot-api-allowed", "reboot-patched")));
   }
 
   private String bootId() {
     return node.exec("cat /proc/sys/kernel/random/boot_id", GUEST_COMMAND).trim();
-  }
-
-  private static void sleep(Duration d) {
-    try {
-      Thread.sleep(d.toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted", e);
-    }
   }
 
   private void setModules(PatchModule... modules) {
