@@ -162,6 +162,7 @@ class NodeTierTest {
     assertThat(status.getKernelRelease()).isEqualTo(image.kernel().kernelRelease());
     timings.mark("first-status");
     recordDaemonMemory("idle");
+    recordRestarts("first-boot", daemonPod().orElseThrow());
   }
 
   @Test
@@ -388,7 +389,9 @@ class NodeTierTest {
             .anyMatch(ms -> m.equals(ms.getName()) && ms.getState() == ModuleState.Enabled))));
     timings.mark("reboot-patched");
     assertThat(status.getKernelRelease()).isEqualTo(image.kernel().kernelRelease());
-    assertThat(daemonReady().getSpec().getNodeName()).isEqualTo(NODE);
+    Pod afterReboot = daemonReady();
+    assertThat(afterReboot.getSpec().getNodeName()).isEqualTo(NODE);
+    recordRestarts("after-reboot", afterReboot);
     for (String module : modules) {
       assertThat(node.exec("cat /sys/kernel/livepatch/" + module + "/enabled", GUEST_COMMAND).trim()).as(module).isEqualTo("1");
       assertThat(node.exec("grep -c '^" + module + " ' /proc/modules", GUEST_COMMAND).trim()).as("%s in /proc/modules", module).isEqualTo("1");
@@ -464,6 +467,22 @@ class NodeTierTest {
             Double.parseDouble(l.split("\\s+")[1]) / (1 << 20), l.replaceAll("\\s.*", ""))).findFirst().orElse("no daemon container"));
     timings.figure("daemon-vmrss-" + when, node.tryExec("for p in /proc/[0-9]*; do [ \"$(cat $p/comm 2>/dev/null)\" = java ]"
         + " && grep VmRSS $p/status; done", GUEST_COMMAND).output().trim().replaceAll("\\s+", " "));
+  }
+
+  /**
+   * The daemon container's restarts as the kubelet reports them (count, last exit) and, when it
+   * restarted, its earlier containers' logs copied from the guest into the shared directory.
+   */
+  private void recordRestarts(String when, Pod pod) {
+    pod.getStatus().getContainerStatuses().stream().filter(c -> "node-daemon".equals(c.getName())).findFirst().ifPresent(c -> {
+      var last = c.getLastState() == null ? null : c.getLastState().getTerminated();
+      timings.figure("daemon-restarts-" + when, c.getRestartCount() + (last == null ? "" : " (last exit " + last.getExitCode() + " "
+          + last.getReason() + " at " + last.getFinishedAt() + ")"));
+      if (c.getRestartCount() > 0) {
+        node.tryExec("mkdir -p /shared/daemon-logs-" + when + " && cp /host/var/log/pods/" + NS + "_" + pod.getMetadata().getName() + "_"
+            + pod.getMetadata().getUid() + "/node-daemon/*.log /shared/daemon-logs-" + when + "/", GUEST_COMMAND);
+      }
+    });
   }
 
   private static NodeLivePatch nodeLivePatch(String name) {
