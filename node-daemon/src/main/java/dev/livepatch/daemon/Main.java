@@ -10,8 +10,7 @@ import dev.livepatch.daemon.converge.PassRole;
 import dev.livepatch.daemon.converge.StatusAssembler;
 import dev.livepatch.daemon.module.CacheOnlyFetcher;
 import dev.livepatch.daemon.restore.BootRestore;
-import dev.livepatch.daemon.restore.StaticPod;
-import dev.livepatch.daemon.restore.StaticPodFile;
+import dev.livepatch.daemon.restore.BootRestorePodWriter;
 import dev.livepatch.daemon.time.Sleeper;
 import dev.livepatch.daemon.kernel.KernelLog;
 import dev.livepatch.daemon.kernel.KmsgReader;
@@ -187,7 +186,6 @@ public final class Main {
         Config clientConfig = Config.autoConfigure(null);
         clientConfig.setRequestRetryBackoffLimit(1);
         KubernetesClient client = new KubernetesClientBuilder().withConfig(clientConfig).build();
-        writeBootRestorePod(config);
         KmsgReader kmsg = kmsg(config);
         StatusWriter writer = new StatusWriter(client, config.nodeName());
         Converger converger = Wiring.converger(config, client, kmsg == null ? KernelLog.NONE : kmsg, metrics, writer);
@@ -203,6 +201,7 @@ public final class Main {
         agent.start();
         HealthServer http = config.httpPort() > 0
                 ? new HealthServer(config.httpPort(), agent::alive, () -> own.synced() && agent.ready(), registry) : null;
+        new BootRestorePodWriter(config, System.getenv(), () -> own.synced() && agent.ready(), worker, Duration.ofSeconds(2)).start();
         log.atInfo().addKeyValue("node", config.nodeName()).addKeyValue("hostPrefix", config.hostPrefix())
                 .addKeyValue("httpPort", config.httpPort()).addKeyValue("reason", NodeReasons.APPLYING).log("node daemon started");
         CountDownLatch stop = new CountDownLatch(1);
@@ -217,19 +216,6 @@ public final class Main {
         }));
         stop.await();
         return 0;
-    }
-
-    /** The boot restore's static pod, when configured; a failure is logged and the daemon runs on (it is not needed to converge). */
-    private static void writeBootRestorePod(DaemonConfig config) {
-        if (!config.bootRestore().enabled()) return;
-        try {
-            Path written = StaticPodFile.write(config, System.getenv());
-            log.atInfo().addKeyValue("file", config.bootRestore().staticPodDir().resolve(StaticPod.FILE_NAME))
-                    .addKeyValue("changed", written != null).log("boot restore static pod in place");
-        } catch (IOException | RuntimeException e) {
-            log.atError().addKeyValue("dir", config.bootRestore().staticPodDir()).addKeyValue("error", e.toString())
-                    .log("failed to write the boot restore static pod: patches will not come back before the API server after a reboot");
-        }
     }
 
     private static KmsgReader kmsg(DaemonConfig config) {
