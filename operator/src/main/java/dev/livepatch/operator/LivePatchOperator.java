@@ -67,7 +67,7 @@ public final class LivePatchOperator implements AutoCloseable {
         OperatorMetrics metrics = new OperatorMetrics(registry, clock.instant());
         JvmMeters jvm = JvmMeters.bindTo(registry);
         FleetInformers fleet = new FleetInformers();
-        NodeLivePatchHousekeeping housekeeping = new NodeLivePatchHousekeeping(fleet, client, writes.nodeSpecs());
+        NodeLivePatchHousekeeping housekeeping = new NodeLivePatchHousekeeping(fleet, client, writes.nodeSpecs(), metrics);
         Operator operator = new Operator(o -> {
             // Parsed resourceVersions let the cache of what this operator just wrote win over an older informer copy
             // whatever the order the write's response and its watch event arrive in: without it, a reconcile could

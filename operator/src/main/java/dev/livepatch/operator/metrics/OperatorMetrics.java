@@ -17,8 +17,9 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * The operator's own Prometheus metrics: {@code livepatch_nodes{livepatch,state}} (nodes by state per
  * LivePatch), {@code livepatch_admissions_total{livepatch}}, {@code livepatch_pauses_total{livepatch,reason}},
- * {@code livepatch_reconcile_seconds} (a histogram) and the transitions the daemons report
- * ({@link ReportedTransitions}). JOSDK's and the JVM's meters share the registry (docs/design.md §6.5).
+ * {@code livepatch_reconcile_seconds} (a histogram), the NodeLivePatch housekeeping's runs
+ * ({@code livepatch_housekeeping_runs_total{outcome}}, {@code livepatch_housekeeping_retrying_nodes}) and the
+ * transitions the daemons report ({@link ReportedTransitions}). JOSDK's and the JVM's meters share the registry (docs/design.md §6.5).
  */
 public final class OperatorMetrics {
     private static final Duration[] RECONCILE_BUCKETS = Buckets.seconds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30);
@@ -64,6 +65,18 @@ public final class OperatorMetrics {
     public void paused(String livePatch, String reason) {
         Counter.builder("livepatch_pauses").description("Rollouts paused (canaries done, too many failures)")
                 .tag("livepatch", livePatch).tag("reason", reason).register(registry).increment();
+    }
+
+    /** One run of the NodeLivePatch housekeeping (provisioning and clean-up) for one node. */
+    public void housekeepingRan(boolean failed) {
+        Counter.builder("livepatch_housekeeping_runs").description("NodeLivePatch housekeeping runs (provisioning, clean-up) for one node, by outcome")
+                .tag("outcome", failed ? "failed" : "done").register(registry).increment();
+    }
+
+    /** The nodes whose housekeeping failed last and waits for its retry, as {@code retrying} counts them. */
+    public void housekeepingRetrying(Map<String, Integer> retrying) {
+        Gauge.builder("livepatch_housekeeping_retrying_nodes", retrying, Map::size)
+                .description("Nodes whose NodeLivePatch housekeeping failed and waits for its retry").register(registry);
     }
 
     public void reconciled(Duration took) {

@@ -1,6 +1,7 @@
 package dev.livepatch.operator.nodes;
 
 import dev.livepatch.api.v1alpha1.NodeLivePatch;
+import dev.livepatch.operator.metrics.OperatorMetrics;
 import dev.livepatch.operator.write.NodeSpecStore;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
@@ -39,14 +40,17 @@ public final class NodeLivePatchHousekeeping implements AutoCloseable {
     private final ScheduledExecutorService[] threads;
     private final Set<String> queued = ConcurrentHashMap.newKeySet();
     private final Map<String, Integer> failures = new ConcurrentHashMap<>();
+    private final OperatorMetrics metrics;
     private volatile boolean leading;
 
-    public NodeLivePatchHousekeeping(FleetInformers fleet, KubernetesClient client, NodeSpecStore writer) {
-        this((FleetCaches) fleet, client, writer);
+    public NodeLivePatchHousekeeping(FleetInformers fleet, KubernetesClient client, NodeSpecStore writer, OperatorMetrics metrics) {
+        this((FleetCaches) fleet, client, writer, metrics);
     }
 
-    NodeLivePatchHousekeeping(FleetCaches fleet, KubernetesClient client, NodeSpecStore writer) {
+    NodeLivePatchHousekeeping(FleetCaches fleet, KubernetesClient client, NodeSpecStore writer, OperatorMetrics metrics) {
         this.fleet = fleet;
+        this.metrics = metrics;
+        metrics.housekeepingRetrying(failures);
         this.provisioner = new NodeLivePatchProvisioner(writer);
         this.janitor = new NodeLivePatchJanitor(client, writer);
         this.threads = IntStream.range(0, THREADS).mapToObj(i -> Executors.newSingleThreadScheduledExecutor(r -> {
@@ -118,7 +122,9 @@ public final class NodeLivePatchHousekeeping implements AutoCloseable {
                 janitor.tidy(nlp.get(), node);
             }
             failures.remove(name);
+            metrics.housekeepingRan(false);
         } catch (RuntimeException e) {
+            metrics.housekeepingRan(true);
             int attempts = failures.merge(name, 1, Integer::sum);
             long wait = Math.min(LAST_RETRY.toMillis(), FIRST_RETRY.toMillis() << Math.min(attempts - 1, 10));
             LOG.warn("NodeLivePatch housekeeping failed node={} attempt={}, again in {} ms: {}", name, attempts, wait, e.toString());

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.livepatch.api.v1alpha1.NodeLivePatch;
+import dev.livepatch.operator.metrics.OperatorMetrics;
 import dev.livepatch.operator.testing.Fixtures;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import dev.livepatch.operator.write.NodeSpec;
 import dev.livepatch.operator.write.NodeSpecStore;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -12,6 +14,7 @@ import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -23,12 +26,23 @@ import org.junit.jupiter.api.Test;
 
 /** The provisioner runs on the shared caches' events only while this process leads, for each name once, and retries what failed. */
 class NodeLivePatchHousekeepingTest {
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    private final OperatorMetrics metrics = new OperatorMetrics(registry, Instant.EPOCH);
+
+    private double runs(String outcome) {
+        var c = registry.find("livepatch_housekeeping_runs").tag("outcome", outcome).counter();
+        return c == null ? 0 : c.count();
+    }
+
+    private double retrying() {
+        return registry.get("livepatch_housekeeping_retrying_nodes").gauge().value();
+    }
 
     @Test
     void createsNothingWhileNotLeadingThenOneNodeLivePatchPerLinuxNodeWithoutOne() throws Exception {
         Caches caches = new Caches();
         Store store = new Store(caches, 0);
-        try (var housekeeping = new NodeLivePatchHousekeeping(caches, null, store)) {
+        try (var housekeeping = new NodeLivePatchHousekeeping(caches, null, store, metrics)) {
             caches.add(Fixtures.node("node-a"));
             caches.add(Fixtures.node("node-b"));
             caches.addNodeLivePatch(nodeLivePatch("node-b"));
@@ -53,11 +67,16 @@ class NodeLivePatchHousekeepingTest {
     void aFailedCreationIsRetried() {
         Caches caches = new Caches();
         Store store = new Store(caches, 2);
-        try (var housekeeping = new NodeLivePatchHousekeeping(caches, null, store)) {
+        try (var housekeeping = new NodeLivePatchHousekeeping(caches, null, store, metrics)) {
             caches.add(Fixtures.node("node-a"));
             housekeeping.startLeading();
+            await().atMost(Duration.ofSeconds(5)).until(() -> runs("failed") == 1);
+            assertThat(retrying()).as("node-a waits for its retry").isEqualTo(1);
             await().atMost(Duration.ofSeconds(10)).until(() -> store.created.contains("node-a"));
             assertThat(store.attempts.get()).isEqualTo(3);
+            await().atMost(Duration.ofSeconds(5)).until(() -> runs("done") == 1);
+            assertThat(runs("failed")).isEqualTo(2);
+            assertThat(retrying()).isZero();
         }
     }
 
