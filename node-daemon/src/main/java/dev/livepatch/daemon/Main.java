@@ -43,6 +43,7 @@ import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.BooleanSupplier;
 
 /**
  * The node daemon's entry point.
@@ -199,9 +200,9 @@ public final class Main {
                 STUCK_AFTER, Clock.systemUTC());
         own.start(agent::trigger);
         agent.start();
-        HealthServer http = config.httpPort() > 0
-                ? new HealthServer(config.httpPort(), agent::alive, () -> own.synced() && agent.ready(), registry) : null;
-        new BootRestorePodWriter(config, System.getenv(), () -> own.synced() && agent.ready(), worker, Duration.ofSeconds(2)).start();
+        BooleanSupplier ready = () -> own.synced() && agent.ready();
+        HealthServer http = config.httpPort() > 0 ? new HealthServer(config.httpPort(), agent::alive, ready, registry) : null;
+        new BootRestorePodWriter(config, System.getenv(), ready, worker, Duration.ofSeconds(2)).start();
         log.atInfo().addKeyValue("node", config.nodeName()).addKeyValue("hostPrefix", config.hostPrefix())
                 .addKeyValue("httpPort", config.httpPort()).addKeyValue("reason", NodeReasons.APPLYING).log("node daemon started");
         CountDownLatch stop = new CountDownLatch(1);
