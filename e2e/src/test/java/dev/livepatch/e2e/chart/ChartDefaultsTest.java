@@ -269,6 +269,15 @@ class ChartDefaultsTest {
   }
 
   @Test
+  void daemonGetsTwoMinutesToStartBeforeItsOtherProbesBegin() {
+    var startup = daemonContainer().getStartupProbe();
+    assertThat(startup.getHttpGet().getPath()).isEqualTo("/healthz");
+    assertThat(startup.getHttpGet().getPort().getStrVal()).isEqualTo("http");
+    assertThat(startup.getPeriodSeconds()).isEqualTo(2);
+    assertThat(startup.getFailureThreshold()).isEqualTo(60);
+  }
+
+  @Test
   void daemonKnowsItsNodeFromTheDownwardApiAndRunsOnEveryNode() {
     assertThat(env(daemonContainer(), "NODE_NAME").getValueFrom().getFieldRef().getFieldPath()).isEqualTo("spec.nodeName");
     PodSpec pod = daemonPod();

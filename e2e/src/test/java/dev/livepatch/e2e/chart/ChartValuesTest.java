@@ -266,6 +266,19 @@ class ChartValuesTest {
         .doesNotContain("MaxRAMPercentage");
   }
 
+  @Test
+  void theDaemonsStartupBudgetIsTheOneGivenAndTheOtherProbesKeepTheirs() {
+    Container daemon = ChartUnderTest.render("""
+        nodeDaemon:
+          startupProbe: {periodSeconds: 5, failureThreshold: 150}
+        """).one(DaemonSet.class, DAEMON).getSpec().getTemplate().getSpec().getContainers().get(0);
+    assertThat(daemon.getStartupProbe().getPeriodSeconds()).isEqualTo(5);
+    assertThat(daemon.getStartupProbe().getFailureThreshold()).isEqualTo(150);
+    assertThat(daemon.getStartupProbe().getHttpGet().getPath()).isEqualTo("/healthz");
+    assertThat(daemon.getLivenessProbe().getPeriodSeconds()).isEqualTo(10);
+    assertThat(daemon.getLivenessProbe().getFailureThreshold()).isEqualTo(3);
+  }
+
   @ParameterizedTest(name = "{0}")
   @CsvSource(delimiter = '|', textBlock = """
       no operator replicas           | operator: {replicas: 0}                                     | replicas
@@ -280,6 +293,9 @@ class ChartValuesTest {
       privileged as a string         | nodeDaemon: {privileged: 'yes'}                             | privileged
       a relative static pod path     | nodeDaemon: {bootRestore: {staticPodPath: manifests}}       | staticPodPath
       no pause image                 | nodeDaemon: {bootRestore: {pauseImage: ''}}                 | pauseImage
+      no startup probe failures      | nodeDaemon: {startupProbe: {failureThreshold: 0}}           | failureThreshold
+      a startup period over a minute | nodeDaemon: {startupProbe: {periodSeconds: 61}}             | periodSeconds
+      a startup budget as a string   | nodeDaemon: {startupProbe: {failureThreshold: '150'}}       | failureThreshold
       """)
   void theSchemaRejects(String what, String values, String named) {
     assertThatThrownBy(() -> ChartUnderTest.render(values))

@@ -9,7 +9,9 @@ import dev.livepatch.fixtures.fleet.SimFleet;
  * address: the daemon's client verifies the chain and the host name). The operator's pod selects
  * no node: the operator runs on the host. The daemon's pods keep off the simulated nodes (a node
  * affinity on the fleet's label): their daemons run in the test's JVM. JVM flags for a TCG guest
- * (C1 only, serial GC). The boot restore's static pod directory and pause image when given.
+ * (C1 only, serial GC), and a start budget of 300 s for it (the chart's 120 s was missed twice in a
+ * row by the guest's daemon on a loaded host). The boot restore's static pod directory and pause
+ * image when given.
  */
 final class NodeTierValues {
 
@@ -38,6 +40,7 @@ final class NodeTierValues {
             repository: %s
             tag: %s
           javaOptions: "-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError -XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
+          startupProbe: {periodSeconds: 2, failureThreshold: 150}
           extraEnv:
             - {name: KUBERNETES_SERVICE_HOST, value: "%s"}
             - {name: KUBERNETES_SERVICE_PORT, value: "6443"}
