@@ -2,6 +2,7 @@ package dev.livepatch.daemon.converge;
 
 import dev.livepatch.api.v1alpha1.BlockingTask;
 import dev.livepatch.api.v1alpha1.Transition;
+import dev.livepatch.daemon.kernel.BlockingTaskScan;
 import dev.livepatch.daemon.kernel.Kernel;
 import dev.livepatch.daemon.kernel.KernelSnapshot;
 
@@ -17,6 +18,8 @@ final class BlockingTasks {
     private static final Duration REFRESH = Duration.ofSeconds(5);
     private final Kernel kernel;
     private Transition last;
+    /** Why the last read of the tasks was cut short (/proc could not be listed); null when it was complete. */
+    private String unreadable;
     private Instant readAt = Instant.EPOCH;
 
     BlockingTasks(Kernel kernel) { this.kernel = kernel; }
@@ -26,6 +29,7 @@ final class BlockingTasks {
         HostState.InFlight f = records.inFlight;
         if (f == null || k.inTransition().isEmpty()) {
             last = null;
+            unreadable = null;
             return null;
         }
         Transition t = new Transition();
@@ -35,10 +39,14 @@ final class BlockingTasks {
         boolean sameAsBefore = last != null && last.getPatch().equals(f.patch);
         if (stalled && (!sameAsBefore || Duration.between(readAt, now).compareTo(REFRESH) >= 0)) {
             int target = k.inTransition().get().enabled() ? 1 : 0;
-            t.setBlockingTasks(kernel.blockingTasks(target, Transition.MAX_BLOCKING_TASKS));
+            BlockingTaskScan scan = kernel.blockingTasks(target, Transition.MAX_BLOCKING_TASKS);
+            t.setBlockingTasks(scan.tasks());
+            unreadable = scan.unreadable();
             readAt = now;
         } else if (sameAsBefore) {
             t.setBlockingTasks(last.getBlockingTasks());
+        } else {
+            unreadable = null;
         }
         last = t;
         return t;
@@ -49,10 +57,21 @@ final class BlockingTasks {
     private static final Pattern SLEEP_FRAME = Pattern.compile(
             "^(\\[<[0-9a-fx]+>\\]\\s*)?(__schedule|schedule\\w*|preempt_schedule\\w*|io_schedule\\w*|\\w*sleep\\w*|__refrigerator)\\+.*");
 
-    static String describe(List<BlockingTask> tasks) {
-        if (tasks.isEmpty()) return "none seen";
-        return tasks.stream().map(t -> t.getPid() + " " + t.getComm() + (t.getStack().isEmpty() ? "" : " at " + where(t.getStack())))
+    /** Whether the last read has something to say: tasks found, or why they could not be read. */
+    boolean worthRecording(Transition t) {
+        return t != null && (!t.getBlockingTasks().isEmpty() || unreadable != null);
+    }
+
+    /** The transition's blocking tasks for a message, as last read: named, "none seen", or why they could not be read. */
+    String describe(Transition t) {
+        return describe(t == null ? List.of() : t.getBlockingTasks(), t == null ? null : unreadable);
+    }
+
+    static String describe(List<BlockingTask> tasks, String unreadable) {
+        String named = tasks.stream().map(t -> t.getPid() + " " + t.getComm() + (t.getStack().isEmpty() ? "" : " at " + where(t.getStack())))
                 .collect(Collectors.joining(", "));
+        if (unreadable != null) return tasks.isEmpty() ? "could not be read: " + unreadable : named + "; the rest could not be read: " + unreadable;
+        return tasks.isEmpty() ? "none seen" : named;
     }
 
     /**

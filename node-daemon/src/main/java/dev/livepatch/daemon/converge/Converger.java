@@ -189,10 +189,8 @@ public final class Converger {
                 if (d.stalled() && records.inFlight != null) records.inFlight.stalled = true;
                 Transition transition = blocking.view(records, k, d.stalled(), now);
                 if (transition != null) metrics.inFlight(transition.getBlockingTasks().size());
-                if (stalledNow) StepOutcomes.stalled(metrics, records.inFlight, transition);
-                if (d.stalled() && transition != null && !transition.getBlockingTasks().isEmpty()) {
-                    records.inFlight.blockingTasks = BlockingTasks.describe(transition.getBlockingTasks());
-                }
+                if (stalledNow) StepOutcomes.stalled(metrics, records.inFlight, blocking.describe(transition));
+                if (d.stalled() && blocking.worthRecording(transition)) records.inFlight.blockingTasks = blocking.describe(transition);
                 records.restoringBoot = role == PassRole.RESTORE ? k.bootId() : null;
                 try {
                     stateStore.save(records);

@@ -1,7 +1,5 @@
 package dev.livepatch.daemon.converge;
 
-import dev.livepatch.api.v1alpha1.BlockingTask;
-import dev.livepatch.api.v1alpha1.Transition;
 import dev.livepatch.api.v1alpha1.TransitionRecord;
 import dev.livepatch.daemon.metrics.DaemonMetrics;
 import dev.livepatch.daemon.plan.DesiredSet;
@@ -12,7 +10,6 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 /** What one step's plan and the transitions it saw leave behind: refusals in the records and the status, transitions in the log and metrics. */
@@ -38,10 +35,10 @@ final class StepOutcomes {
         }
     }
 
-    static void stalled(DaemonMetrics metrics, HostState.InFlight f, Transition t) {
+    static void stalled(DaemonMetrics metrics, HostState.InFlight f, String blockingTasks) {
         metrics.stalled();
         log.atWarn().addKeyValue("patch", f.patch).addKeyValue("direction", f.direction).addKeyValue("observedSeconds", f.observedMillis / 1000.0)
-                .addKeyValue("blockingTasks", BlockingTasks.describe(t == null ? List.<BlockingTask>of() : t.getBlockingTasks()))
+                .addKeyValue("blockingTasks", blockingTasks)
                 .log("transition stalled");
     }
 

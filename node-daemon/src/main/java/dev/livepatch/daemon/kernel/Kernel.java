@@ -1,6 +1,5 @@
 package dev.livepatch.daemon.kernel;
 
-import dev.livepatch.api.v1alpha1.BlockingTask;
 import dev.livepatch.api.v1alpha1.KernelCapabilities;
 
 import java.util.List;
@@ -41,7 +40,8 @@ public interface Kernel {
 
     /**
      * Tasks whose {@code patch_state} differs from {@code targetState} (1 patched, 0 unpatched) while a
-     * transition is in flight: at most {@code max}, each with its comm and the top of its kernel stack.
+     * transition is in flight: at most {@code max}, each with its comm and the top of its kernel stack;
+     * and why not all could be read, when /proc could not be listed.
      */
-    List<BlockingTask> blockingTasks(int targetState, int max);
+    BlockingTaskScan blockingTasks(int targetState, int max);
 }

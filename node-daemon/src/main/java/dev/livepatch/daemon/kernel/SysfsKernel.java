@@ -9,6 +9,7 @@ import dev.livepatch.daemon.module.ModInfo;
 import java.io.IOException;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryIteratorException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -146,14 +147,19 @@ public final class SysfsKernel implements Kernel {
         writer.write(attr, replaceable ? "1" : "0");
     }
 
+    /**
+     * A task that exits while we read it is skipped; /proc itself failing to list (a wrong host
+     * prefix, a mount missing, EACCES) ends the look with the reason.
+     */
     @Override
-    public List<BlockingTask> blockingTasks(int targetState, int max) {
+    public BlockingTaskScan blockingTasks(int targetState, int max) {
         List<BlockingTask> out = new ArrayList<>();
-        try (DirectoryStream<Path> procs = Files.newDirectoryStream(root.resolve("proc"), p -> isNumber(p.getFileName().toString()))) {
+        Path procDir = root.resolve("proc");
+        try (DirectoryStream<Path> procs = Files.newDirectoryStream(procDir, p -> isNumber(p.getFileName().toString()))) {
             for (Path proc : procs) {
                 try (DirectoryStream<Path> tasks = Files.newDirectoryStream(proc.resolve("task"))) {
                     for (Path task : tasks) {
-                        if (out.size() >= max) return out;
+                        if (out.size() >= max) return BlockingTaskScan.complete(out);
                         Optional<String> state = readTask(task.resolve("patch_state"));
                         if (state.isEmpty()) continue;
                         int s = Integer.parseInt(state.get());
@@ -161,14 +167,16 @@ public final class SysfsKernel implements Kernel {
                         out.add(new BlockingTask(Integer.parseInt(task.getFileName().toString()),
                                 readTask(task.resolve("comm")).orElse("?"), topOfStack(task.resolve("stack"))));
                     }
-                } catch (IOException | NumberFormatException e) {
+                } catch (IOException | DirectoryIteratorException | NumberFormatException e) {
                     // the process exited while we listed it, or its dir is not what we expect: skip it
                 }
             }
         } catch (IOException e) {
-            return out;
+            return BlockingTaskScan.cutShort(out, why("list", procDir, e));
+        } catch (DirectoryIteratorException e) {
+            return BlockingTaskScan.cutShort(out, why("list", procDir, e.getCause()));
         }
-        return out;
+        return BlockingTaskScan.complete(out);
     }
 
     /** A frame's address as /proc/PID/stack shows it to everyone but kptr_restrict's few: always {@code [<0>]}. */
@@ -240,9 +248,15 @@ public final class SysfsKernel implements Kernel {
     }
 
     static KernelException failed(String verb, Path file, IOException e) {
-        Errno errno = Errno.of(e);
-        String cause = e instanceof java.nio.file.FileSystemException f && f.getReason() != null ? f.getReason() : String.valueOf(e.getMessage());
-        return new KernelException(errno, "failed to " + verb + " " + file + ": " + cause + " (" + errno + "); nothing changed", e);
+        return new KernelException(Errno.of(e), why(verb, file, e) + "; nothing changed", e);
+    }
+
+    /** {@code failed to list /host/proc: Permission denied (EACCES)}. */
+    static String why(String verb, Path file, IOException e) {
+        String cause = e instanceof java.nio.file.FileSystemException f && f.getReason() != null ? f.getReason()
+                : e instanceof NoSuchFileException ? "no such file or directory"
+                : e instanceof java.nio.file.NotDirectoryException ? "not a directory" : String.valueOf(e.getMessage());
+        return "failed to " + verb + " " + file + ": " + cause + " (" + Errno.of(e) + ")";
     }
 
     private static boolean parseBool(String s) { return s.equals("1") || s.equalsIgnoreCase("Y"); }

@@ -1,5 +1,6 @@
 package dev.livepatch.daemon.converge;
 
+import dev.livepatch.api.v1alpha1.BlockingTask;
 import dev.livepatch.api.v1alpha1.KernelPatch;
 import dev.livepatch.api.v1alpha1.ModuleState;
 import dev.livepatch.api.v1alpha1.ModuleStatus;
@@ -59,6 +60,17 @@ class ConvergerTest {
         assertThat(BlockingTasks.where(List.of("[<0>] __schedule+0x34b/0x9e0", "[<0>] schedule_timeout+0x94/0x150", "[<0>] do_exit+0x1c/0x90")))
                 .isEqualTo("[<0>] do_exit+0x1c/0x90");
         assertThat(BlockingTasks.where(List.of("usleep_range_state+0x80/0xc0"))).isEqualTo("usleep_range_state+0x80/0xc0");
+    }
+
+    @Test
+    void blockingTasksThatCouldNotBeReadAreNotNoneSeen() {
+        BlockingTask fio = new BlockingTask(4242, "fio", List.of("do_exit+0x1c/0x90"));
+        assertThat(BlockingTasks.describe(List.of(), null)).isEqualTo("none seen");
+        assertThat(BlockingTasks.describe(List.of(fio), null)).isEqualTo("4242 fio at do_exit+0x1c/0x90");
+        assertThat(BlockingTasks.describe(List.of(), "failed to list /host/proc: Permission denied (EACCES)"))
+                .isEqualTo("could not be read: failed to list /host/proc: Permission denied (EACCES)");
+        assertThat(BlockingTasks.describe(List.of(fio), "failed to list /host/proc: Too many open files (EMFILE)"))
+                .isEqualTo("4242 fio at do_exit+0x1c/0x90; the rest could not be read: failed to list /host/proc: Too many open files (EMFILE)");
     }
 
     @Test

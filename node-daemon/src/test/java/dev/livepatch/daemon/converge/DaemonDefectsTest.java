@@ -8,6 +8,7 @@ import dev.livepatch.api.v1alpha1.NodeReasons;
 import dev.livepatch.api.v1alpha1.OnStall;
 import dev.livepatch.api.v1alpha1.TransitionDirection;
 import dev.livepatch.api.v1alpha1.TransitionOutcome;
+import dev.livepatch.daemon.kernel.BlockingTaskScan;
 import dev.livepatch.daemon.kernel.Errno;
 import dev.livepatch.daemon.kernel.DelegatingKernel;
 import dev.livepatch.daemon.kernel.Kernel;
@@ -167,6 +168,29 @@ class DaemonDefectsTest {
         s = node.converger().converge(spec(a), 3);
         assertThat(s.getPatches()).singleElement().satisfies(p -> assertThat(p.getManaged()).isTrue());
         assertThat(node.kernel().transitionsStarted()).isEqualTo(1);
+    }
+
+    @Test
+    void aStallWhoseTasksCannotBeReadSaysWhyNotNoneSeen() throws Exception {
+        SimNode node = node(SimKernel.Config.debian61());
+        node.kernel().addTask(4242, "fio", List.of("[<0>] do_exit+0x1c/0x90"), true);
+        NodeModule a = node.module("lp1", "lp_a", false, false); // stallTimeout 60s, onStall Revert
+        Wiring.Host host = SimNode.host(root, node.kernel());
+        SysfsKernel withoutProc = new SysfsKernel(root.resolve("no-host-mounts"), node.kernel());
+        Kernel procUnlisted = new DelegatingKernel(host.kernel()) {
+            @Override
+            public BlockingTaskScan blockingTasks(int targetState, int max) { return withoutProc.blockingTasks(targetState, max); }
+        };
+        Converger converger = Wiring.converger(new Wiring.Host(procUnlisted, host.loader(), host.kernelLog(), host.store(), host.stateStore()),
+                node.clock(), node::sleep, ConvergerSettings.defaults(), new DaemonMetrics(new SimpleMeterRegistry()), st -> { });
+
+        NodeLivePatchStatus s = converger.converge(spec(a), 1);
+
+        assertThat(module(s, "lp_a").getReason()).isEqualTo(NodeReasons.STALL_REVERTED);
+        assertThat(module(s, "lp_a").getMessage())
+                .contains("blocking tasks: could not be read: failed to list " + root.resolve("no-host-mounts/proc") + ": no such file or directory (ENOENT)")
+                .doesNotContain("none seen");
+        assertThat(node.kernel().enabledPatches()).isEmpty();
     }
 
     @Test

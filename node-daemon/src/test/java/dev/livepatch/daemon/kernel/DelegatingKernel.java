@@ -1,6 +1,5 @@
 package dev.livepatch.daemon.kernel;
 
-import dev.livepatch.api.v1alpha1.BlockingTask;
 import dev.livepatch.api.v1alpha1.KernelCapabilities;
 
 import java.util.List;
@@ -28,5 +27,5 @@ public class DelegatingKernel implements Kernel {
 
     @Override public void writeReplaceable(String patch, boolean replaceable) throws KernelException { real.writeReplaceable(patch, replaceable); }
 
-    @Override public List<BlockingTask> blockingTasks(int targetState, int max) { return real.blockingTasks(targetState, max); }
+    @Override public BlockingTaskScan blockingTasks(int targetState, int max) { return real.blockingTasks(targetState, max); }
 }

@@ -50,8 +50,9 @@ class KernelLayerTest {
         assertThat(k.modules()).as("refcounts from /proc/modules, one read (lp_b has no refcnt file)")
                 .containsOnly(org.assertj.core.api.Assertions.entry("lp_a", 1), org.assertj.core.api.Assertions.entry("lp_b", 1),
                         org.assertj.core.api.Assertions.entry("ext4", 0));
-        List<BlockingTask> blocking = k.blockingTasks(1, 10);
-        assertThat(blocking).singleElement().satisfies(t -> {
+        BlockingTaskScan scan = k.blockingTasks(1, 10);
+        assertThat(scan.failure()).isEmpty();
+        assertThat(scan.tasks()).singleElement().satisfies(t -> {
             assertThat(t.getPid()).isEqualTo(100);
             assertThat(t.getComm()).isEqualTo("fio");
             assertThat(t.getStack()).hasSize(BlockingTask.MAX_STACK_FRAMES).first().isEqualTo("f0");
@@ -59,6 +60,26 @@ class KernelLayerTest {
         assertThatThrownBy(() -> k.writeReplaceable("lp_a", false))
                 .isInstanceOfSatisfying(KernelException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ENOENT));
         assertThatThrownBy(() -> k.writeEnabled("../../x", false)).isInstanceOf(KernelException.class);
+    }
+
+    @Test
+    void blockingTasksSayWhyWhenProcCannotBeListed() throws Exception {
+        assertThat(new SysfsKernel(root).blockingTasks(1, 10).failure())
+                .hasValue("failed to list " + root.resolve("proc") + ": no such file or directory (ENOENT)");
+        file("proc", "not a directory");
+        BlockingTaskScan scan = new SysfsKernel(root).blockingTasks(1, 10);
+        assertThat(scan.tasks()).isEmpty();
+        assertThat(scan.failure()).hasValue("failed to list " + root.resolve("proc") + ": not a directory (OTHER)");
+    }
+
+    @Test
+    void aProcessThatCannotBeListedIsSkippedNotTheWholeLook() throws Exception {
+        file("proc/100/task/100/patch_state", "0");
+        file("proc/100/task/100/comm", "fio");
+        file("proc/300/task", "a process that exited while /proc was read");
+        BlockingTaskScan scan = new SysfsKernel(root).blockingTasks(1, 10);
+        assertThat(scan.failure()).isEmpty();
+        assertThat(scan.tasks()).extracting(BlockingTask::getPid).containsExactly(100);
     }
 
     @Test

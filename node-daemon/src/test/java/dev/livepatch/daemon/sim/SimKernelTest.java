@@ -105,6 +105,6 @@ class SimKernelTest {
         clock.advance(Duration.ofMinutes(10));
         k.advance();
         assertThat(k.inTransition()).as("a task that never leaves the patched function").isTrue();
-        assertThat(new SysfsKernel(root, k).blockingTasks(1, 10)).singleElement().satisfies(t -> assertThat(t.getPid()).isEqualTo(7));
+        assertThat(new SysfsKernel(root, k).blockingTasks(1, 10).tasks()).singleElement().satisfies(t -> assertThat(t.getPid()).isEqualTo(7));
     }
 }
