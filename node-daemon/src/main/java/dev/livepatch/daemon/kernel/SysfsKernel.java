@@ -1,6 +1,5 @@
 package dev.livepatch.daemon.kernel;
 
-import dev.livepatch.api.v1alpha1.BlockingTask;
 import dev.livepatch.api.v1alpha1.KernelCapabilities;
 
 import dev.livepatch.daemon.module.BuildId;
@@ -9,7 +8,6 @@ import dev.livepatch.daemon.module.ModInfo;
 import java.io.IOException;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryIteratorException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -21,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * The kernel's livepatch interface read from sysfs and procfs under a host root prefix ({@code /host}
@@ -147,52 +144,8 @@ public final class SysfsKernel implements Kernel {
         writer.write(attr, replaceable ? "1" : "0");
     }
 
-    /**
-     * A task that exits while we read it is skipped; /proc itself failing to list (a wrong host
-     * prefix, a mount missing, EACCES) ends the look with the reason.
-     */
     @Override
-    public BlockingTaskScan blockingTasks(int targetState, int max) {
-        List<BlockingTask> out = new ArrayList<>();
-        Path procDir = root.resolve("proc");
-        try (DirectoryStream<Path> procs = Files.newDirectoryStream(procDir, p -> isNumber(p.getFileName().toString()))) {
-            for (Path proc : procs) {
-                try (DirectoryStream<Path> tasks = Files.newDirectoryStream(proc.resolve("task"))) {
-                    for (Path task : tasks) {
-                        if (out.size() >= max) return BlockingTaskScan.complete(out);
-                        Optional<String> state = readTask(task.resolve("patch_state"));
-                        if (state.isEmpty()) continue;
-                        int s = Integer.parseInt(state.get());
-                        if (s == -1 || s == targetState) continue;
-                        out.add(new BlockingTask(Integer.parseInt(task.getFileName().toString()),
-                                readTask(task.resolve("comm")).orElse("?"), topOfStack(task.resolve("stack"))));
-                    }
-                } catch (IOException | DirectoryIteratorException | NumberFormatException e) {
-                    // the process exited while we listed it, or its dir is not what we expect: skip it
-                }
-            }
-        } catch (IOException e) {
-            return BlockingTaskScan.cutShort(out, why("list", procDir, e));
-        } catch (DirectoryIteratorException e) {
-            return BlockingTaskScan.cutShort(out, why("list", procDir, e.getCause()));
-        }
-        return BlockingTaskScan.complete(out);
-    }
-
-    /** A frame's address as /proc/PID/stack shows it to everyone but kptr_restrict's few: always {@code [<0>]}. */
-    private static final Pattern HIDDEN_ADDRESS = Pattern.compile("^\\[<[0-9a-fx]+>\\]\\s*");
-
-    /** The first frames of a task's kernel stack, without the {@code [<0>]} address prefix: {@code lp_busy_work+0x11/0x30 [lp_busy]}. */
-    private List<String> topOfStack(Path stackFile) {
-        List<String> frames = new ArrayList<>();
-        for (String line : readTask(stackFile).orElse("").split("\n")) {
-            if (line.isBlank()) continue;
-            if (frames.size() >= BlockingTask.MAX_STACK_FRAMES) break;
-            String frame = HIDDEN_ADDRESS.matcher(line.trim()).replaceFirst("");
-            frames.add(frame.length() > 200 ? frame.substring(0, 200) : frame);
-        }
-        return frames;
-    }
+    public BlockingTaskScan blockingTasks(int targetState, int max) { return ProcTasks.blocking(root.resolve("proc"), targetState, max); }
 
     private Path patchAttr(String patch, String attr) throws KernelException {
         if (!patch.matches("[A-Za-z0-9_]+")) {
@@ -235,7 +188,7 @@ public final class SysfsKernel implements Kernel {
     }
 
     /** For the racy reads of other processes' files: any failure is "that task is gone". */
-    private static Optional<String> readTask(Path file) {
+    static Optional<String> readTask(Path file) {
         try {
             return read(file);
         } catch (KernelException e) {
@@ -261,7 +214,7 @@ public final class SysfsKernel implements Kernel {
 
     private static boolean parseBool(String s) { return s.equals("1") || s.equalsIgnoreCase("Y"); }
 
-    private static boolean isNumber(String s) {
+    static boolean isNumber(String s) {
         if (s.isEmpty()) return false;
         for (int i = 0; i < s.length(); i++) if (!Character.isDigit(s.charAt(i))) return false;
         return true;
