@@ -8,7 +8,6 @@ import dev.livepatch.daemon.kernel.Kernel;
 import dev.livepatch.daemon.kernel.KernelException;
 import dev.livepatch.daemon.kernel.KernelLog;
 import dev.livepatch.daemon.kernel.KernelSnapshot;
-import dev.livepatch.daemon.kernel.KmsgEvent;
 import dev.livepatch.daemon.kernel.ModuleImage;
 import dev.livepatch.daemon.kernel.ModuleLoader;
 import dev.livepatch.daemon.metrics.DaemonMetrics;
@@ -31,10 +30,10 @@ import java.util.function.Consumer;
 
 /**
  * Converges the kernel to a NodeLivePatch spec in bounded slices. A slice is a loop of steps, each:
- * read one {@link KernelSnapshot} → reconcile the host records with it ({@link RecordKeeper}, pure)
- * → fetch and verify the module files that may be loaded ({@link ModuleFiles}) → decide ONE next
- * action ({@link NodePlanner}, pure) → save the records and publish the status → act
- * ({@link Actor}). A slice ends when the planner says wait (a transition in flight: the caller comes
+ * decide ({@link StepDecider}: read one {@link KernelSnapshot} → reconcile the host records with it
+ * ({@link RecordKeeper}, pure) → fetch and verify the module files that may be loaded
+ * ({@link ModuleFiles}) → ONE next action ({@link NodePlanner}, pure)) → save the records and
+ * publish the status → act ({@link Actor}). A slice ends when the planner says wait (a transition in flight: the caller comes
  * back after {@code poll}, re-reading its spec first) or done, so a spec change, a switch to
  * {@code onStall: Revert} or a deletion is seen while a transition is stalled.
  *
@@ -60,7 +59,6 @@ public final class Converger {
     private static final int ONE_SHOT_ATTEMPTS = 5;
 
     private final Kernel kernel;
-    private final KernelLog kernelLog;
     private final HostStateStore stateStore;
     private final Clock clock;
     private final Sleeper sleeper;
@@ -70,7 +68,7 @@ public final class Converger {
     private final ModuleFiles files;
     private final Actor actor;
     private final String incarnation = UUID.randomUUID().toString();
-    private final BlockingTasks blocking;
+    private final StepDecider decider;
     private final HealthWatching health;
     private final PassRole role;
     private NodeLivePatchStatus last;
@@ -86,7 +84,7 @@ public final class Converger {
         this.role = role;
         this.kernel = kernel;
         this.health = new HealthWatching(kernelLog, taint);
-        this.kernelLog = health.tapped();
+        KernelLog tapped = health.tapped();
         this.stateStore = stateStore;
         this.clock = clock;
         this.sleeper = sleeper;
@@ -94,8 +92,8 @@ public final class Converger {
         this.metrics = metrics;
         this.publisher = publisher;
         this.files = new ModuleFiles(store, settings);
-        this.blocking = new BlockingTasks(kernel);
-        this.actor = new Actor(kernel, loader, this.kernelLog, health, settings, stateStore, clock);
+        this.decider = new StepDecider(kernel, tapped, files, health, settings, metrics, incarnation);
+        this.actor = new Actor(kernel, loader, tapped, health, settings, stateStore, clock);
     }
 
     /** The last status published. */
@@ -163,34 +161,18 @@ public final class Converger {
         boolean rebuilt = error != null;
         for (int step = 0; step < settings.maxStepsPerPass(); step++) {
             Instant now = now();
-            KernelSnapshot k;
+            StepDecider.Decided decided;
             try {
-                k = KernelSnapshot.read(kernel);
+                decided = decider.decide(records, desired, now);
             } catch (KernelException e) {
                 return degraded(spec, generation, "failed to read the kernel: " + e.getMessage() + "; nothing changed, the records kept", records);
             }
-            // Drained before the reconcile: warnings logged since the last look belong to the transition then in flight,
-            // also when the kernel finished it meanwhile (the reconcile closes it with its count).
-            int rcu = (int) kernelLog.drain().stream().filter(e -> e.kind() == KmsgEvent.Kind.RCU_TASKS_STALL).count();
-            if (records.inFlight != null) records.inFlight.rcuWarnings += rcu;
-            RecordKeeper.Result r = RecordKeeper.reconcile(records, k, desired, new RecordKeeper.Context(now, incarnation, settings.unloadGrace(), settings.retireRetry()));
-            records = r.state();
-            if (r.rebooted()) log.atInfo().addKeyValue("bootId", k.bootId()).log("node rebooted: re-applying the spec from the module cache");
-            r.finished().forEach(t -> StepOutcomes.finished(metrics, t));
-            health.observe(records, k, now);
-            ModuleFiles.Available available = files.ensure(desired, records, k, now);
-            Map<String, ModuleImage> images = available.images();
-            List<String> adopted = RecordKeeper.adopt(records, k, desired, available.buildIds());
-            if (!adopted.isEmpty()) log.atInfo().addKeyValue("patches", adopted).log("adopted loaded patches whose build id is the spec's");
+            records = decided.records();
+            KernelSnapshot k = decided.kernel();
+            Map<String, ModuleImage> images = decided.images();
+            NodePlanner.Decision d = decided.decision();
+            Transition transition = decided.transition();
             try {
-                NodePlanner.Decision d = NodePlanner.decide(new NodePlanner.NodeView(k, records, desired, images.keySet(), now, settings.poll(), available.built()));
-                StepOutcomes.recordRefusals(d.plan(), desired, records, now);
-                boolean stalledNow = d.stalled() && records.inFlight != null && !records.inFlight.stalled;
-                if (d.stalled() && records.inFlight != null) records.inFlight.stalled = true;
-                Transition transition = blocking.view(records, k, d.stalled(), now);
-                if (transition != null) metrics.inFlight(transition.getBlockingTasks().size());
-                if (stalledNow) StepOutcomes.stalled(metrics, records.inFlight, blocking.describe(transition));
-                if (d.stalled() && blocking.worthRecording(transition)) records.inFlight.blockingTasks = blocking.describe(transition);
                 records.restoringBoot = role == PassRole.RESTORE ? k.bootId() : null;
                 try {
                     stateStore.save(records);
