@@ -15,9 +15,10 @@ enum BuiltImages {
   NODE_DAEMON("node-daemon", "livepatch-node-daemon"),
   OPERATOR("operator", "livepatch-operator");
 
-  /** Files whose contents the tests read. */
+  /** Files whose contents the tests read: these, and the project's jar (Jib's packaged mode puts it in app/classpath/). */
   static final Set<String> READ = Set.of("etc/passwd", "etc/group", "etc/ssl/certs/java/cacerts", "app/jib-classpath-file",
-      "usr/lib/jvm/java-17-openjdk-amd64/release");
+      "app/jib-main-class-file", "usr/lib/jvm/java-17-openjdk-amd64/release");
+  static final String PROJECT_JARS = "app/classpath/";
 
   private static final Map<Path, ImageArchive> ARCHIVES = new ConcurrentHashMap<>();
 
@@ -56,7 +57,7 @@ enum BuiltImages {
   static ImageArchive load(Path tar) {
     return ARCHIVES.computeIfAbsent(tar, p -> {
       try {
-        return ImageArchive.read(p, READ);
+        return ImageArchive.read(p, path -> READ.contains(path) || path.startsWith(PROJECT_JARS) && path.endsWith(".jar"));
       } catch (IOException e) {
         throw new UncheckedIOException("reading " + p, e);
       }

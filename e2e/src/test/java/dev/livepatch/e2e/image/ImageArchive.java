@@ -14,7 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
+import java.util.function.Predicate;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -41,8 +41,8 @@ final class ImageArchive {
     }
   }
 
-  /** Reads {@code tar}; the contents of the files at {@code contentPaths} (as in the image, no leading /) are kept. */
-  static ImageArchive read(Path tar, Set<String> contentPaths) throws IOException {
+  /** Reads {@code tar}; the contents of the files whose paths (as in the image, no leading /) {@code contentPaths} accepts are kept. */
+  static ImageArchive read(Path tar, Predicate<String> contentPaths) throws IOException {
     if (!Files.isRegularFile(tar)) {
       throw new IllegalStateException("no image archive at " + tar + " (built by `mvn package` in its module)");
     }
@@ -66,7 +66,7 @@ final class ImageArchive {
     for (JsonNode layerName : image.get("Layers")) {
       List<Entry> entries = new ArrayList<>();
       try (InputStream layer = new GZIPInputStream(new ByteArrayInputStream(require(members, layerName.asText(), tar)))) {
-        TarEntries.read(layer, contentPaths::contains, entries::add);
+        TarEntries.read(layer, contentPaths, entries::add);
       }
       layers.add(entries);
     }

@@ -11,6 +11,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -40,9 +42,14 @@ class ImageContentsTest {
     assertThat(archive.resolve(JRE + "/lib/server/classes.jsa")).isPresent();
   }
 
+  /**
+   * Every class path element is in the image (a wildcard, Jib's packaged mode, names a directory of jars), the
+   * module's main class among them: the daemon's as a jar (packaged mode: AppCDS takes jars only), the
+   * operator's as Jib's class directory.
+   */
   @ParameterizedTest
   @EnumSource(BuiltImages.class)
-  void theClassPathFileNamesFilesInTheImage(BuiltImages image) {
+  void theClassPathFileNamesFilesInTheImage(BuiltImages image) throws Exception {
     ImageArchive archive = image.archive();
     List<String> entrypoint = strings(archive.runConfig().path("Entrypoint"));
     int cp = entrypoint.indexOf("-cp");
@@ -50,13 +57,38 @@ class ImageContentsTest {
     assertThat(entrypoint.get(cp + 1)).isEqualTo("@/app/jib-classpath-file");
     String classPath = new String(archive.content("app/jib-classpath-file"), StandardCharsets.UTF_8).trim();
     List<String> elements = Arrays.asList(classPath.split(":"));
-    assertThat(elements).contains("/app/classes", "/app/resources");
     assertThat(elements).anyMatch(e -> e.matches("/app/libs/livepatch-crds-.*\\.jar"));
+    List<Entry> projectJars = archive.layers().stream().flatMap(List::stream)
+        .filter(e -> e.path().startsWith(BuiltImages.PROJECT_JARS) && e.isFile()).toList();
     for (String element : elements) {
-      assertThat(archive.resolve(element)).as("class path element %s", element).isPresent();
+      if (element.endsWith("/*")) {
+        assertThat(element).isEqualTo("/" + BuiltImages.PROJECT_JARS + "*");
+        assertThat(projectJars).as("jars in %s", element).isNotEmpty();
+      } else {
+        assertThat(archive.resolve(element)).as("class path element %s", element).isPresent();
+      }
     }
     String mainClass = entrypoint.get(entrypoint.size() - 1);
-    assertThat(archive.resolve("app/classes/" + mainClass.replace('.', '/') + ".class")).as(mainClass).isPresent();
+    assertThat(new String(archive.content("app/jib-main-class-file"), StandardCharsets.UTF_8).trim()).isEqualTo(mainClass);
+    String classFile = mainClass.replace('.', '/') + ".class";
+    if (image == BuiltImages.NODE_DAEMON) {
+      assertThat(elements).first().isEqualTo("/app/classpath/*");
+      assertThat(elements).doesNotContain("/app/classes", "/app/resources");
+      assertThat(projectJars).singleElement().satisfies(jar -> assertThat(jarEntries(jar.content())).contains(classFile));
+    } else {
+      assertThat(elements).contains("/app/classes", "/app/resources");
+      assertThat(archive.resolve("app/classes/" + classFile)).as(mainClass).isPresent();
+    }
+  }
+
+  private static List<String> jarEntries(byte[] jar) throws java.io.IOException {
+    List<String> names = new ArrayList<>();
+    try (ZipInputStream in = new ZipInputStream(new ByteArrayInputStream(jar))) {
+      for (ZipEntry e; (e = in.getNextEntry()) != null; ) {
+        names.add(e.getName());
+      }
+    }
+    return names;
   }
 
   /**
