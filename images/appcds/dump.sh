@@ -6,6 +6,8 @@
 #                                    into <out-dir>.work, run one training pass in it, check that the
 #                                    archive maps (-Xshare:on), write <out-dir>/app/daemon.jsa (Jib's
 #                                    extra directory) and print its path (last line of stdout)
+#   dump.sh --skip=true <...>        only make <out-dir>, empty (the image gets no archive); --skip=false
+#                                    is the line above (the Maven build passes livepatch.images.appcds.skip)
 #
 # The training pass is the daemon's one-shot mode (`--once`) on an empty spec against a fake host root,
 # run with `chroot` in a private mount namespace that has /proc and /dev's null, zero, random and
@@ -28,9 +30,14 @@ pass_timeout_s=300
 log() { printf '[appcds] %s\n' "$*" >&2; }
 die() { printf '[appcds] error: %s\n' "$*" >&2; exit 1; }
 
-case "${1:-}" in -h|--help|"") sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; [[ -n "${1:-}" ]]; exit $? ;; esac
-[[ $# == 2 ]] || die "usage: dump.sh <image.tar> <out-dir>"
+case "${1:-}" in -h|--help|"") sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; [[ -n "${1:-}" ]]; exit $? ;; esac
+skip=false
+case "$1" in --skip=true|--skip=false) skip="${1#--skip=}"; shift ;; esac
+[[ $# == 2 ]] || die "usage: dump.sh [--skip=true|false] <image.tar> <out-dir>"
 image="$1" out="$2"
+if [[ "$skip" == true ]]; then
+  rm -rf "$out"; mkdir -p "$out"; log "skipped: the image gets no class data archive"; exit 0
+fi
 [[ -f "$image" ]] || die "no image at $image"
 [[ $(id -u) == 0 ]] || die "dumping the class data archive runs the image's JRE with chroot in a mount namespace: it needs root (CI runs as root); build without it: -Dlivepatch.images.appcds.skip=true (the image's JVM then maps the JRE's own archive only)"
 for tool in tar gzip unshare chroot mount sha256sum timeout; do
