@@ -43,6 +43,8 @@ fi
 for tool in tar gzip unshare chroot mount sha256sum timeout; do
   command -v "$tool" >/dev/null || die "$tool is not on PATH"
 done
+unshare --mount --propagation private true 2>/dev/null \
+  || die "unshare --mount failed: a mount namespace needs CAP_SYS_ADMIN (in a container: a privileged one); or -Dlivepatch.images.appcds.skip=true"
 
 work="$out.work"
 rm -rf "$work" "$out"
