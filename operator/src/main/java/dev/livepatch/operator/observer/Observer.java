@@ -2,19 +2,18 @@ package dev.livepatch.operator.observer;
 
 import dev.livepatch.api.v1alpha1.LivePatch;
 import dev.livepatch.api.v1alpha1.NodeLivePatch;
-import dev.livepatch.api.v1alpha1.PatchModule;
-import dev.livepatch.operator.conflict.ClaimResolver;
-import dev.livepatch.operator.nodes.Targeting;
-import dev.livepatch.operator.rollout.NodeState;
 import dev.livepatch.operator.rollout.NodeView;
 import dev.livepatch.operator.rollout.TransitionSample;
 import io.fabric8.kubernetes.api.model.Node;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Reads the fleet for one LivePatch into one {@link Observation} per reconcile, targeting each
@@ -22,34 +21,49 @@ import java.util.Optional;
  */
 public final class Observer {
     private final ProgressClock progress = new ProgressClock();
+    private final Map<String, NodeReadings> readings = new ConcurrentHashMap<>();
+    private final boolean memoise;
+
+    public Observer() {
+        this(true);
+    }
+
+    /** {@code memoise}: reuse the readings of unchanged nodes ({@link NodeReadings}); false reads every node every time. */
+    Observer(boolean memoise) {
+        this.memoise = memoise;
+    }
 
     /** A live LivePatch: the nodes it selects (with since when each has shown no progress), and the nodes that must lose its entries. */
     public Observation forRollout(LivePatch lp, Fleet fleet, Instant now) {
         String name = lp.getMetadata().getName();
+        NodeReadings readings = memoise ? this.readings.computeIfAbsent(name, n -> new NodeReadings()) : null;
+        if (readings != null) {
+            readings.begin(lp, fleet);
+        }
         List<NodeView> views = new ArrayList<>();
         List<TransitionSample> history = new ArrayList<>();
-        Map<String, Observation.ObservedNode> nodes = new LinkedHashMap<>();
+        Map<String, Observation.ObservedNode> nodes = new LinkedHashMap<>(fleet.nodes().size() * 4 / 3 + 1);
         List<String> release = new ArrayList<>();
         for (Node node : fleet.nodes()) {
             NodeLivePatch nlp = fleet.nodeLivePatch(node);
-            boolean selected = Targeting.selects(lp.getSpec(), node);
-            List<PatchModule> modules = selected ? Targeting.modulesFor(lp.getSpec(), node) : List.of();
-            ClaimResolver.Outcome claim = selected ? fleet.claimsOn(node).getOrDefault(name, new ClaimResolver.Outcome.Holds()) : null;
-            NodeView view = selected ? NodeReader.read(lp, node, nlp, claim, modules).withProgressAt(progress.since(nlp, now)) : null;
-            if (view != null) {
-                views.add(view);
-                if (view.state().targeted()) {
-                    NodeReader.transitions(nlp).forEach(history::add);
-                }
+            NodeReading reading = readings == null ? NodeReading.of(lp, fleet, node, nlp) : readings.reading(lp, fleet, node, nlp);
+            if (reading.view() != null) {
+                views.add(reading.view().withProgressAt(progress.since(nlp, now)));
+                history.addAll(reading.transitions());
             }
-            nodes.put(node.getMetadata().getName(), new Observation.ObservedNode(node, nlp, NodeReader.desiredEntries(lp, modules)));
-            boolean held = view != null && view.state() != NodeState.NOT_APPLICABLE
-                    && !(view.state() == NodeState.CONFLICT && claim instanceof ClaimResolver.Outcome.Conflict);
-            if (!held && !NodeReader.entriesOf(name, nlp).isEmpty()) {
+            nodes.put(node.getMetadata().getName(), new Observation.ObservedNode(node, nlp, reading.desired()));
+            if (reading.release()) {
                 release.add(node.getMetadata().getName());
             }
         }
         progress.retain(nodes.keySet());
+        if (readings != null) {
+            readings.retain(nodes.keySet());
+            Set<String> live = new HashSet<>();
+            fleet.livePatchesOldestFirst().forEach(other -> live.add(other.getMetadata().getName()));
+            live.add(name);
+            this.readings.keySet().retainAll(live);
+        }
         return new Observation(lp, views, history, nodes, release, fleet.loadOrder());
     }
 

@@ -3,6 +3,7 @@ package dev.livepatch.operator.rollout;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -42,8 +43,9 @@ public final class Planner {
 
     public Plan plan(PlanInput request) {
         PlanInput in = request.withPolicy(request.policy().inForce());
+        // In the order given: the observer lists nodes by name, and sorting a sorted list is one pass.
         Map<String, NodeView> byName = in.nodes().stream().map(n -> judged(n, in))
-                .collect(Collectors.toMap(NodeView::name, Function.identity(), (a, b) -> a.name().compareTo(b.name()) <= 0 ? a : b));
+                .collect(Collectors.toMap(NodeView::name, Function.identity(), (a, b) -> a.name().compareTo(b.name()) <= 0 ? a : b, LinkedHashMap::new));
         List<NodeView> nodes = byName.values().stream().sorted(Comparator.comparing(NodeView::name)).toList();
         Counts counts = Counts.of(nodes);
         List<String> canaries = canaries(in, nodes, byName);
