@@ -61,8 +61,12 @@ public final class Fleet {
      */
     public static Fleet of(List<Node> nodes, Function<String, Optional<NodeLivePatch>> freshest, Stream<NodeLivePatch> informer,
                            Stream<LivePatch> livePatches) {
-        Stream<NodeLivePatch> byNode = nodes.stream().map(n -> freshest.apply(n.getMetadata().getName())).flatMap(Optional::stream);
-        return of(nodes.stream(), Stream.concat(byNode, informer), livePatches);
+        Map<String, NodeLivePatch> byName = new HashMap<>(nodes.size() * 4 / 3 + 16);
+        for (Node node : nodes) {
+            freshest.apply(node.getMetadata().getName()).ifPresent(nlp -> byName.putIfAbsent(nlp.getMetadata().getName(), nlp));
+        }
+        informer.forEach(nlp -> byName.putIfAbsent(nlp.getMetadata().getName(), nlp));
+        return new Fleet(NodeOrder.byName(nodes), byName, livePatches.sorted(OLDEST_FIRST).toList());
     }
 
     public List<Node> nodes() {
