@@ -26,8 +26,11 @@ public final class Pacer {
         Instant horizon = now.minus(policy.memory());
         List<TransitionSample> recent = history.stream()
                 .filter(t -> t.finishedAt() != null && t.finishedAt().isAfter(horizon) && !t.finishedAt().isAfter(now))
-                .sorted(Comparator.comparing(TransitionSample::finishedAt).thenComparing(TransitionSample::node))
                 .toList();
+        // The order only says which trouble came last; with none, sorting every recent transition changes nothing.
+        if (recent.stream().anyMatch(t -> t.trouble(policy.slowTransition()) != null)) {
+            recent = recent.stream().sorted(Comparator.comparing(TransitionSample::finishedAt).thenComparing(TransitionSample::node)).toList();
+        }
         int lastTrouble = -1;
         int troubles = 0;
         for (int i = 0; i < recent.size(); i++) {
