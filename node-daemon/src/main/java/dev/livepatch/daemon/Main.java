@@ -15,6 +15,7 @@ import dev.livepatch.daemon.time.Sleeper;
 import dev.livepatch.daemon.kernel.KernelLog;
 import dev.livepatch.daemon.kernel.KmsgReader;
 import dev.livepatch.daemon.metrics.DaemonMetrics;
+import dev.livepatch.daemon.metrics.MetricRegistry;
 import dev.livepatch.daemon.metrics.ProcessMeters;
 import dev.livepatch.daemon.agent.HealthServer;
 import dev.livepatch.daemon.agent.NodeAgent;
@@ -25,8 +26,6 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -130,7 +129,7 @@ public final class Main {
             // written at once, as the DaemonSet's status writer would patch it: a watcher sees a
             // Stalled node while the pass still waits, and a killed pass leaves its last status.
             Converger converger = Wiring.converger(config, null, kmsg == null ? KernelLog.NONE : kmsg,
-                    new DaemonMetrics(new SimpleMeterRegistry()), s -> writeStatus(json, statusFile, s));
+                    new DaemonMetrics(), s -> writeStatus(json, statusFile, s));
             NodeLivePatchStatus status = converger.converge(spec, gen);
             writeStatus(json, statusFile, status);
             boolean ready = StatusAssembler.isTrue(status, "Ready");
@@ -149,7 +148,7 @@ public final class Main {
         try (KmsgReader kmsg = kmsg(config)) {
             Wiring.Host host = Wiring.host(config, List.of(new CacheOnlyFetcher(config.moduleCacheDir())), kmsg == null ? KernelLog.NONE : kmsg);
             Converger converger = Wiring.converger(host, Clock.systemUTC(), Sleeper.REAL, Wiring.settings(config),
-                    new DaemonMetrics(new SimpleMeterRegistry()), s -> {
+                    new DaemonMetrics(), s -> {
                         if (statusFile != null) writeStatus(json, statusFile, s);
                     }, PassRole.RESTORE);
             BootRestore.Outcome o = BootRestore.run(host.stateStore(), host.kernel(), converger);
@@ -180,7 +179,7 @@ public final class Main {
             System.err.println("NODE_NAME is not set (give it from the downward API: spec.nodeName)");
             return 2;
         }
-        PrometheusMeterRegistry registry = ProcessMeters.prometheusRegistry();
+        MetricRegistry registry = ProcessMeters.registry();
         DaemonMetrics metrics = new DaemonMetrics(registry);
         // Fabric8 retries a 429/5xx ten times with a doubling backoff by default (~19 s per ConfigMap read): the
         // daemon backs off across slices itself, so one read must not hold its worker that long.

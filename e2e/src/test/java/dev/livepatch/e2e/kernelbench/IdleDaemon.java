@@ -7,13 +7,13 @@ import dev.livepatch.daemon.converge.Converger;
 import dev.livepatch.daemon.kernel.KernelLog;
 import dev.livepatch.daemon.kernel.KmsgReader;
 import dev.livepatch.daemon.metrics.DaemonMetrics;
+import dev.livepatch.daemon.metrics.MetricRegistry;
 import dev.livepatch.daemon.metrics.ProcessMeters;
 import dev.livepatch.daemon.agent.HealthServer;
 import dev.livepatch.daemon.agent.Wiring;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -41,7 +41,7 @@ public final class IdleDaemon {
     NodeLivePatchSpec spec = json.unmarshal(Files.readString(Path.of(opts.get("--spec-file"))), NodeLivePatchSpec.class);
     Path statusFile = Path.of(opts.get("--status-file"));
 
-    PrometheusMeterRegistry registry = ProcessMeters.prometheusRegistry();
+    MetricRegistry registry = ProcessMeters.registry();
     DaemonMetrics metrics = new DaemonMetrics(registry);
     KubernetesClient client = new KubernetesClientBuilder().build(); // built as in daemon mode; never called
     KmsgReader kmsg = Files.isReadable(config.kmsgPath())

@@ -15,6 +15,7 @@ import dev.livepatch.api.v1alpha1.TransitionOutcome;
 import dev.livepatch.api.v1alpha1.TransitionRecord;
 import dev.livepatch.daemon.agent.HealthServer;
 import dev.livepatch.daemon.metrics.DaemonMetrics;
+import dev.livepatch.daemon.metrics.MetricRegistry;
 import dev.livepatch.daemon.metrics.ProcessMeters;
 import dev.livepatch.e2e.cluster.ClusterTest;
 import dev.livepatch.fixtures.controlplane.ControlPlane;
@@ -25,7 +26,6 @@ import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
@@ -110,7 +110,7 @@ class MetricsExpositionClusterTest {
     await().atMost(WAIT).until(() -> Exposition.scrape(metrics).sampleNames().contains("jvm_gc_pause_seconds_sum"));
     operatorScrape = Exposition.scrape(metrics);
 
-    PrometheusMeterRegistry registry = ProcessMeters.prometheusRegistry();
+    MetricRegistry registry = ProcessMeters.registry();
     DaemonMetrics daemon = new DaemonMetrics(registry);
     daemon.inFlight(0);
     daemon.transition(TransitionDirection.Patching, TransitionOutcome.Completed, Duration.ofMillis(400), 0);

@@ -2,7 +2,8 @@ package dev.livepatch.daemon.agent;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import dev.livepatch.daemon.metrics.MetricRegistry;
+import dev.livepatch.daemon.metrics.TextFormat;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -15,11 +16,11 @@ import java.util.function.BooleanSupplier;
 public final class HealthServer implements AutoCloseable {
     private final HttpServer server;
 
-    public HealthServer(int port, BooleanSupplier alive, BooleanSupplier ready, PrometheusMeterRegistry registry) throws IOException {
+    public HealthServer(int port, BooleanSupplier alive, BooleanSupplier ready, MetricRegistry registry) throws IOException {
         server = HttpServer.create(new InetSocketAddress(port), 0);
         server.createContext("/healthz", ex -> respond(ex, alive.getAsBoolean() ? 200 : 503, alive.getAsBoolean() ? "ok\n" : "worker stopped\n", "text/plain"));
         server.createContext("/readyz", ex -> respond(ex, ready.getAsBoolean() ? 200 : 503, ready.getAsBoolean() ? "ok\n" : "not synced yet\n", "text/plain"));
-        server.createContext("/metrics", ex -> respond(ex, 200, registry.scrape(), "text/plain; version=0.0.4; charset=utf-8"));
+        server.createContext("/metrics", ex -> respond(ex, 200, registry.scrape(), TextFormat.CONTENT_TYPE));
         server.setExecutor(Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "http");
             t.setDaemon(true);

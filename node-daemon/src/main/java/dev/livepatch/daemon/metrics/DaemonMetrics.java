@@ -2,12 +2,9 @@ package dev.livepatch.daemon.metrics;
 
 import dev.livepatch.api.v1alpha1.TransitionDirection;
 import dev.livepatch.api.v1alpha1.TransitionOutcome;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -18,34 +15,35 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class DaemonMetrics {
     /** The operator's {@code livepatch_reported_transition_seconds} has the same buckets. */
-    private static final Duration[] TRANSITION_BUCKETS = seconds(0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800);
+    private static final double[] TRANSITION_BUCKETS = {0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800};
 
-    private final MeterRegistry registry;
+    private final MetricRegistry registry;
     private final AtomicInteger managedPatches = new AtomicInteger();
     private final AtomicInteger unmanagedPatches = new AtomicInteger();
     private final AtomicInteger blockingTasks = new AtomicInteger();
-    private final Counter stalls;
-    private final Counter rcuWarnings;
+    private final MetricRegistry.Counter stalls;
+    private final MetricRegistry.Counter rcuWarnings;
+    private final Histogram transitions;
 
-    public DaemonMetrics(MeterRegistry registry) {
+    /** On a registry of its own (a pass with no /metrics). */
+    public DaemonMetrics() { this(new MetricRegistry()); }
+
+    public DaemonMetrics(MetricRegistry registry) {
         this.registry = registry;
-        Gauge.builder("livepatch_patches_loaded", managedPatches, AtomicInteger::get).tag("managed", "true")
-                .description("Patches in /sys/kernel/livepatch").register(registry);
-        Gauge.builder("livepatch_patches_loaded", unmanagedPatches, AtomicInteger::get).tag("managed", "false")
-                .description("Patches in /sys/kernel/livepatch").register(registry);
-        Gauge.builder("livepatch_transition_blocking_tasks", blockingTasks, AtomicInteger::get)
-                .description("Tasks the last kernel transition waited for, as last read (up to 10; read once it stalled, 0 when it started)")
-                .register(registry);
-        stalls = Counter.builder("livepatch_transition_stalls").description("Transitions that outlasted stallTimeout").register(registry);
-        rcuWarnings = Counter.builder("livepatch_rcu_stall_warnings").description("rcu_tasks_wait_gp warnings seen during transitions").register(registry);
+        registry.gauge("livepatch_patches_loaded", "Patches in /sys/kernel/livepatch",
+                List.of(List.of("managed", "false"), List.of("managed", "true")), List.of(unmanagedPatches::get, managedPatches::get));
+        registry.gauge("livepatch_transition_blocking_tasks",
+                "Tasks the last kernel transition waited for, as last read (up to 10; read once it stalled, 0 when it started)", blockingTasks::get);
+        stalls = registry.counter("livepatch_transition_stalls", "Transitions that outlasted stallTimeout");
+        rcuWarnings = registry.counter("livepatch_rcu_stall_warnings", "rcu_tasks_wait_gp warnings seen during transitions");
+        transitions = registry.histogram("livepatch_transition_seconds", "Finished kernel transitions by outcome",
+                List.of("direction", "outcome"), TRANSITION_BUCKETS);
     }
 
-    public MeterRegistry registry() { return registry; }
+    public MetricRegistry registry() { return registry; }
 
     public void transition(TransitionDirection direction, TransitionOutcome outcome, Duration took, int rcu) {
-        Timer.builder("livepatch_transition").tag("direction", direction.name()).tag("outcome", outcome.name())
-                .description("Finished kernel transitions by outcome").serviceLevelObjectives(TRANSITION_BUCKETS)
-                .register(registry).record(took);
+        transitions.observe(took.toNanos() / 1e9, direction.name(), outcome.name());
         rcuWarnings.increment(rcu);
     }
 
@@ -57,11 +55,5 @@ public final class DaemonMetrics {
     public void patchesLoaded(int managed, int unmanaged) {
         managedPatches.set(managed);
         unmanagedPatches.set(unmanaged);
-    }
-
-    private static Duration[] seconds(double... bounds) {
-        Duration[] out = new Duration[bounds.length];
-        for (int i = 0; i < bounds.length; i++) out[i] = Duration.ofNanos(Math.round(bounds[i] * 1e9));
-        return out;
     }
 }

@@ -3,8 +3,7 @@ package dev.livepatch.daemon.agent;
 import dev.livepatch.api.v1alpha1.TransitionDirection;
 import dev.livepatch.api.v1alpha1.TransitionOutcome;
 import dev.livepatch.daemon.metrics.DaemonMetrics;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import dev.livepatch.daemon.metrics.MetricRegistry;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
@@ -19,7 +18,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class HealthServerTest {
     @Test
     void servesProbesAndPrometheusMetrics() throws Exception {
-        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        MetricRegistry registry = new MetricRegistry();
         DaemonMetrics metrics = new DaemonMetrics(registry);
         metrics.transition(TransitionDirection.Patching, TransitionOutcome.CompletedAfterStall, Duration.ofSeconds(47), 3);
         metrics.stalled();

@@ -17,7 +17,7 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import dev.livepatch.daemon.metrics.MetricRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -82,7 +82,7 @@ class NodeAgentMockServerTest {
     @Test
     void convergesItsOwnNodeLivePatchAndWritesOnlyItsStatus() {
         SimNode node = new SimNode(root, new ManualClock(Instant.parse("2026-01-01T00:00:00Z")), SimKernel.Config.debian61(),
-                ConvergerSettings.defaults(), new SimpleMeterRegistry());
+                ConvergerSettings.defaults(), new MetricRegistry());
         NodeModule a = node.module("lp1", "lp_a", false, false);
         NodeLivePatch other = new NodeLivePatch();
         other.setMetadata(new ObjectMetaBuilder().withName("worker-2").build());
@@ -134,7 +134,7 @@ class NodeAgentMockServerTest {
     @Test
     void doesNothingWithoutItsNodeLivePatch() {
         SimNode node = new SimNode(root, new ManualClock(Instant.parse("2026-01-01T00:00:00Z")), SimKernel.Config.debian61(),
-                ConvergerSettings.defaults(), new SimpleMeterRegistry());
+                ConvergerSettings.defaults(), new MetricRegistry());
         node.kernel().loadForeign("vendor_fix", false);
         StatusWriter writer = new StatusWriter(client, NODE);
         node.publishTo(writer);

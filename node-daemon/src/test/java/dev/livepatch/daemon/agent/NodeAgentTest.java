@@ -13,7 +13,7 @@ import dev.livepatch.daemon.sim.SimKernel;
 import dev.livepatch.daemon.sim.SimNode;
 import dev.livepatch.daemon.time.ManualClock;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import dev.livepatch.daemon.metrics.MetricRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -47,7 +47,7 @@ class NodeAgentTest {
     @Test
     void aWorkerStuckInASliceIsNotAlive() {
         SimNode node = new SimNode(root, new ManualClock(Instant.parse("2026-01-01T00:00:00Z")), SimKernel.Config.debian61(),
-                ConvergerSettings.defaults(), new SimpleMeterRegistry());
+                ConvergerSettings.defaults(), new MetricRegistry());
         Wiring.Host host = SimNode.host(root, node.kernel());
         Kernel hanging = new DelegatingKernel(host.kernel()) {
             @Override
@@ -61,7 +61,7 @@ class NodeAgentTest {
             }
         };
         Converger converger = Wiring.converger(new Wiring.Host(hanging, host.loader(), host.kernelLog(), host.store(), host.stateStore()),
-                Clock.systemUTC(), d -> { }, ConvergerSettings.defaults(), new DaemonMetrics(new SimpleMeterRegistry()), s -> { });
+                Clock.systemUTC(), d -> { }, ConvergerSettings.defaults(), new DaemonMetrics(), s -> { });
         NodeLivePatch nlp = new NodeLivePatch();
         nlp.setMetadata(new ObjectMetaBuilder().withName("n1").withUid("u1").withGeneration(1L).build());
         nlp.setSpec(new NodeLivePatchSpec());

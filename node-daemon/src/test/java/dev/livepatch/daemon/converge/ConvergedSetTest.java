@@ -7,7 +7,7 @@ import dev.livepatch.daemon.sim.ElfModules;
 import dev.livepatch.daemon.sim.SimKernel;
 import dev.livepatch.daemon.sim.SimNode;
 import dev.livepatch.daemon.time.ManualClock;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import dev.livepatch.daemon.metrics.MetricRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,7 +26,7 @@ class ConvergedSetTest {
 
     private SimNode node() {
         return new SimNode(root, new ManualClock(Instant.parse("2026-01-01T00:00:00Z")), SimKernel.Config.debian61(),
-                ConvergerSettings.defaults().withUnloadGrace(Duration.ofMinutes(5)), new SimpleMeterRegistry());
+                ConvergerSettings.defaults().withUnloadGrace(Duration.ofMinutes(5)), new MetricRegistry());
     }
 
     private HostState records() throws StateFileException {

@@ -20,7 +20,7 @@ import dev.livepatch.daemon.sim.SimKernel;
 import dev.livepatch.daemon.sim.SimNode;
 import dev.livepatch.daemon.time.ManualClock;
 import io.fabric8.kubernetes.api.model.Condition;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import dev.livepatch.daemon.metrics.MetricRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,7 +43,7 @@ class ConvergerTest {
     @TempDir
     Path root;
 
-    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    private final MetricRegistry registry = new MetricRegistry();
 
     private SimNode node(SimKernel.Config config) {
         return new SimNode(root, new ManualClock(Instant.parse("2026-01-01T00:00:00Z")), config,
@@ -238,9 +238,9 @@ class ConvergerTest {
         int started = node.kernel().transitionsStarted();
         node.converger().converge(spec(a), 1);
         assertThat(node.kernel().transitionsStarted()).isEqualTo(started);
-        assertThat(registry.get("livepatch_transition_stalls").counter().count()).isEqualTo(1.0);
-        assertThat(registry.get("livepatch_transition").tag("outcome", "Reverted").timer().count()).isEqualTo(1);
-        assertThat(registry.get("livepatch_transition_blocking_tasks").gauge().value()).as("the last transition's, kept after it").isEqualTo(1.0);
+        assertThat(registry.scrape()).contains("\nlivepatch_transition_stalls_total 1.0\n")
+                .contains("\nlivepatch_transition_seconds_count{direction=\"Patching\",outcome=\"Reverted\"} 1\n")
+                .as("the last transition's, kept after it").contains("\nlivepatch_transition_blocking_tasks 1.0\n");
         assertThat(node.kernel().forceWrites()).isZero();
     }
 

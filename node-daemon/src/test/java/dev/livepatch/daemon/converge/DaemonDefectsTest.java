@@ -23,7 +23,7 @@ import dev.livepatch.daemon.sim.ElfModules;
 import dev.livepatch.daemon.sim.SimKernel;
 import dev.livepatch.daemon.sim.SimNode;
 import dev.livepatch.daemon.time.ManualClock;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import dev.livepatch.daemon.metrics.MetricRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -48,7 +48,7 @@ class DaemonDefectsTest {
 
     private SimNode node(SimKernel.Config config) {
         return new SimNode(root, new ManualClock(Instant.parse("2026-01-01T00:00:00Z")), config,
-                ConvergerSettings.defaults().withUnloadGrace(Duration.ofMinutes(5)), new SimpleMeterRegistry());
+                ConvergerSettings.defaults().withUnloadGrace(Duration.ofMinutes(5)), new MetricRegistry());
     }
 
     @Test
@@ -86,7 +86,7 @@ class DaemonDefectsTest {
             return host.store().verified(m, release);
         };
         Converger daemon = Wiring.converger(new Wiring.Host(host.kernel(), host.loader(), host.kernelLog(), flaky, host.stateStore()),
-                node.clock(), node::sleep, ConvergerSettings.defaults(), new DaemonMetrics(new SimpleMeterRegistry()), st -> { });
+                node.clock(), node::sleep, ConvergerSettings.defaults(), new DaemonMetrics(), st -> { });
 
         Converger.Slice first = daemon.slice(spec(a), 1);
         assertThat(module(first.status(), "lp_a").getState()).isEqualTo(ModuleState.Pending);
@@ -158,7 +158,7 @@ class DaemonDefectsTest {
             }
         };
         Converger blind = Wiring.converger(new Wiring.Host(failing, host.loader(), host.kernelLog(), host.store(), host.stateStore()),
-                node.clock(), node::sleep, ConvergerSettings.defaults(), new DaemonMetrics(new SimpleMeterRegistry()), st -> { });
+                node.clock(), node::sleep, ConvergerSettings.defaults(), new DaemonMetrics(), st -> { });
 
         NodeLivePatchStatus s = blind.converge(spec(), 2);
 

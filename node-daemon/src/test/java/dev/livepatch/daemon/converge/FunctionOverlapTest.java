@@ -13,7 +13,7 @@ import dev.livepatch.daemon.sim.ElfModules;
 import dev.livepatch.daemon.sim.SimKernel;
 import dev.livepatch.daemon.sim.SimNode;
 import dev.livepatch.daemon.time.ManualClock;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import dev.livepatch.daemon.metrics.MetricRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,7 +41,7 @@ class FunctionOverlapTest {
 
     private SimNode node(Duration transitionLatency, boolean modern) {
         SimKernel.Config c = new SimKernel.Config("6.1.0-56-amd64", modern, modern, false, transitionLatency, null);
-        return new SimNode(root, new ManualClock(Instant.parse("2026-01-01T00:00:00Z")), c, ConvergerSettings.defaults(), new SimpleMeterRegistry());
+        return new SimNode(root, new ManualClock(Instant.parse("2026-01-01T00:00:00Z")), c, ConvergerSettings.defaults(), new MetricRegistry());
     }
 
     private static NodeModule patchOf(SimNode node, String lp, String name, boolean replaceable, boolean readable, String... functions) {
@@ -160,7 +160,7 @@ class FunctionOverlapTest {
     @Test
     void rcuTasksWarningsUpToTheEndOfATransitionThatEndedBetweenTwoLooksAreKept() throws Exception {
         SimKernel.Config c = new SimKernel.Config("6.1.0-56-amd64", false, false, false, Duration.ofSeconds(1), Duration.ofMillis(200));
-        SimNode node = new SimNode(root, new ManualClock(Instant.parse("2026-01-01T00:00:00Z")), c, ConvergerSettings.defaults(), new SimpleMeterRegistry());
+        SimNode node = new SimNode(root, new ManualClock(Instant.parse("2026-01-01T00:00:00Z")), c, ConvergerSettings.defaults(), new MetricRegistry());
         NodeModule a = node.module("lp1", "lp_a", false, false);
 
         NodeLivePatchStatus s = node.converger().converge(spec(a), 1);

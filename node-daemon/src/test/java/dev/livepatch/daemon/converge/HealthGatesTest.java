@@ -11,7 +11,7 @@ import dev.livepatch.api.v1alpha1.OnUnhealthy;
 import dev.livepatch.daemon.sim.SimKernel;
 import dev.livepatch.daemon.sim.SimNode;
 import dev.livepatch.daemon.time.ManualClock;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import dev.livepatch.daemon.metrics.MetricRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,7 +35,7 @@ class HealthGatesTest {
 
     private SimNode node() {
         return new SimNode(root, new ManualClock(T0), SimKernel.Config.debian61(),
-                ConvergerSettings.defaults().withUnloadGrace(Duration.ofMinutes(5)), new SimpleMeterRegistry());
+                ConvergerSettings.defaults().withUnloadGrace(Duration.ofMinutes(5)), new MetricRegistry());
     }
 
     private static NodeModule gated(NodeModule m, OnUnhealthy onUnhealthy) {

@@ -6,7 +6,7 @@ import dev.livepatch.daemon.files.DurableFiles;
 import dev.livepatch.daemon.sim.SimKernel;
 import dev.livepatch.daemon.sim.SimNode;
 import dev.livepatch.daemon.time.ManualClock;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import dev.livepatch.daemon.metrics.MetricRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -102,7 +102,7 @@ class HostLockTest {
     @Test
     void aSliceWhileAnotherProcessActsDoesNothingAndSaysWhy() throws Exception {
         SimNode node = new SimNode(dir, new ManualClock(Instant.parse("2026-01-01T00:00:00Z")), SimKernel.Config.debian61(),
-                ConvergerSettings.defaults(), new SimpleMeterRegistry());
+                ConvergerSettings.defaults(), new MetricRegistry());
         var a = node.module("lp1", "lp_a", false, false);
         var sim = SimNode.host(dir, node.kernel());
         Path state = dir.resolve("var/lib/livepatch-operator/state.json");
@@ -110,7 +110,7 @@ class HostLockTest {
         var host = new dev.livepatch.daemon.agent.Wiring.Host(sim.kernel(), sim.loader(), sim.kernelLog(), sim.store(),
                 new HostStateStore(state, DurableFiles.UNSYNCED, Duration.ofMillis(200)), sim.taint());
         Converger daemon = dev.livepatch.daemon.agent.Wiring.converger(host, node.clock(), node::sleep, ConvergerSettings.defaults(),
-                new dev.livepatch.daemon.metrics.DaemonMetrics(new SimpleMeterRegistry()), s -> { });
+                new dev.livepatch.daemon.metrics.DaemonMetrics(), s -> { });
 
         NodeLivePatchStatus s = daemon.slice(new NodeLivePatchSpec(new java.util.ArrayList<>(List.of(a))), 1).status();
 

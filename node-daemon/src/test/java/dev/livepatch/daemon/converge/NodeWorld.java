@@ -18,7 +18,7 @@ import dev.livepatch.daemon.sim.ElfModules;
 import dev.livepatch.daemon.sim.SimKernel;
 import dev.livepatch.daemon.sim.SimNode;
 import dev.livepatch.daemon.time.ManualClock;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import dev.livepatch.daemon.metrics.MetricRegistry;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -84,7 +84,7 @@ final class NodeWorld implements AutoCloseable {
         }
         this.modern = modern;
         SimKernel.Config config = modern ? SimKernel.Config.debian61().withModernAttrs() : SimKernel.Config.debian61();
-        node = new SimNode(root, new ManualClock(Instant.parse("2026-01-01T00:00:00Z")), config, SETTINGS, new SimpleMeterRegistry());
+        node = new SimNode(root, new ManualClock(Instant.parse("2026-01-01T00:00:00Z")), config, SETTINGS, new MetricRegistry());
         truth = new SysfsKernel(root, node.kernel());
         String release = config.release();
         // What each patches (docs/design.md §5 rule 10): v2 overlaps lp_pin1 and says so in its file; v3 overlaps lp_pin2,
@@ -145,7 +145,7 @@ final class NodeWorld implements AutoCloseable {
         Wiring.Host host = SimNode.host(root, node.kernel());
         Wiring.Host faulty = new Wiring.Host(new CrashingKernel(host.kernel()), new CrashingLoader(host.loader()), host.kernelLog(),
                 host.store(), host.stateStore());
-        daemon = Wiring.converger(faulty, node.clock(), node::sleep, SETTINGS, new dev.livepatch.daemon.metrics.DaemonMetrics(new SimpleMeterRegistry()),
+        daemon = Wiring.converger(faulty, node.clock(), node::sleep, SETTINGS, new dev.livepatch.daemon.metrics.DaemonMetrics(),
                 s -> { });
     }
 
@@ -157,7 +157,7 @@ final class NodeWorld implements AutoCloseable {
                 new dev.livepatch.daemon.module.CachingModuleStore(cache, List.of(new dev.livepatch.daemon.module.CacheOnlyFetcher(cache))),
                 host.stateStore());
         Converger restore = Wiring.converger(faulty, node.clock(), node::sleep, SETTINGS,
-                new dev.livepatch.daemon.metrics.DaemonMetrics(new SimpleMeterRegistry()), s -> { }, PassRole.RESTORE);
+                new dev.livepatch.daemon.metrics.DaemonMetrics(), s -> { }, PassRole.RESTORE);
         try {
             return dev.livepatch.daemon.restore.BootRestore.run(faulty.stateStore(), faulty.kernel(), restore);
         } catch (Crash c) {

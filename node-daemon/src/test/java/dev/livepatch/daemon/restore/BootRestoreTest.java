@@ -16,7 +16,7 @@ import dev.livepatch.daemon.module.CachingModuleStore;
 import dev.livepatch.daemon.sim.SimKernel;
 import dev.livepatch.daemon.sim.SimNode;
 import dev.livepatch.daemon.time.ManualClock;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import dev.livepatch.daemon.metrics.MetricRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,7 +34,7 @@ class BootRestoreTest {
     @TempDir
     Path root;
 
-    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    private final MetricRegistry registry = new MetricRegistry();
     private SimNode node;
 
     private SimNode node() {

@@ -15,7 +15,7 @@ import dev.livepatch.daemon.module.CachingModuleStore;
 import dev.livepatch.daemon.module.HostPathFetcher;
 import dev.livepatch.daemon.time.ManualClock;
 import dev.livepatch.daemon.time.Sleeper;
-import io.micrometer.core.instrument.MeterRegistry;
+import dev.livepatch.daemon.metrics.MetricRegistry;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -44,7 +44,7 @@ public final class SimNode {
     private volatile Consumer<Duration> onSleep = d -> { };
     private volatile Consumer<NodeLivePatchStatus> publisher = s -> { };
 
-    public SimNode(Path root, ManualClock clock, SimKernel.Config config, ConvergerSettings settings, MeterRegistry registry) {
+    public SimNode(Path root, ManualClock clock, SimKernel.Config config, ConvergerSettings settings, MetricRegistry registry) {
         this.root = root;
         this.clock = clock;
         this.kernel = new SimKernel(root, clock, config);
