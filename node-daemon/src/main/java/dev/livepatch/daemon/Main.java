@@ -14,6 +14,7 @@ import dev.livepatch.daemon.restore.BootRestorePodWriter;
 import dev.livepatch.daemon.time.Sleeper;
 import dev.livepatch.daemon.kernel.KernelLog;
 import dev.livepatch.daemon.kernel.KmsgReader;
+import dev.livepatch.daemon.logging.DaemonLogging;
 import dev.livepatch.daemon.metrics.DaemonMetrics;
 import dev.livepatch.daemon.metrics.MetricRegistry;
 import dev.livepatch.daemon.metrics.ProcessMeters;
@@ -63,8 +64,8 @@ import java.util.function.BooleanSupplier;
  */
 public final class Main {
     static {
-        // Before the logger below: the daemon's logging configuration by its own name (-Dlogback.configurationFile overrides).
-        System.getProperties().putIfAbsent("logback.configurationFile", "livepatch-node-daemon-logback.xml");
+        // Before the logger below.
+        DaemonLogging.select();
     }
 
     private static final Logger log = LoggerFactory.getLogger(Main.class);

@@ -16,7 +16,9 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * The node daemon's long-running shape without an API server, for benchmark 2's idle memory: the
@@ -35,7 +37,9 @@ public final class IdleDaemon {
   private IdleDaemon() {}
 
   public static void main(String[] args) throws Exception {
-    Map<String, String> opts = dev.livepatch.daemon.Main.parseArgs(args);
+    dev.livepatch.daemon.logging.DaemonLogging.select();
+    // Main's own check wants one-shot mode for --spec-file and --status-file; this is daemon mode without an informer.
+    Map<String, String> opts = dev.livepatch.daemon.Main.parseArgs(Stream.concat(Stream.of("--once"), Arrays.stream(args)).toArray(String[]::new));
     DaemonConfig config = DaemonConfig.fromEnv(System.getenv());
     KubernetesSerialization json = new KubernetesSerialization();
     NodeLivePatchSpec spec = json.unmarshal(Files.readString(Path.of(opts.get("--spec-file"))), NodeLivePatchSpec.class);

@@ -33,9 +33,11 @@ class LoggingConfigurationTest {
     assertThat(Collections.list(cl.getResources("logback.xml"))).as("logback.xml on the test class path").isEmpty();
     List<URL> operator = Collections.list(cl.getResources("livepatch-operator-logback.xml"));
     assertThat(operator).as("the operator's configuration").singleElement().asString().doesNotContain("node-daemon");
-    // The daemon's is built in code (DaemonLogging, selected by its Main by name), registered once.
-    List<URL> daemon = Collections.list(cl.getResources("META-INF/services/ch.qos.logback.classic.spi.Configurator"));
-    assertThat(daemon).as("logback configurators on the class path").singleElement().asString().contains("node-daemon");
+    // The daemon's is its own SLF4J provider (DaemonLogging), which its Main selects by name: no service file names it,
+    // so the operator on the same class path finds logback's alone.
+    assertThat(Collections.list(cl.getResources("META-INF/services/ch.qos.logback.classic.spi.Configurator"))).as("logback configurators").isEmpty();
+    assertThat(Collections.list(cl.getResources("META-INF/services/org.slf4j.spi.SLF4JServiceProvider"))).as("SLF4J providers")
+        .singleElement().asString().contains("logback-classic");
   }
 
   @Test

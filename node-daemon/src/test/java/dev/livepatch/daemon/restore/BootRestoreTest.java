@@ -34,12 +34,11 @@ class BootRestoreTest {
     @TempDir
     Path root;
 
-    private final MetricRegistry registry = new MetricRegistry();
     private SimNode node;
 
     private SimNode node() {
         node = new SimNode(root, new ManualClock(Instant.parse("2026-01-01T00:00:00Z")), SimKernel.Config.debian61(),
-                ConvergerSettings.defaults().withUnloadGrace(Duration.ofMinutes(5)), registry);
+                ConvergerSettings.defaults().withUnloadGrace(Duration.ofMinutes(5)), new MetricRegistry());
         return node;
     }
 
@@ -54,7 +53,7 @@ class BootRestoreTest {
 
     private BootRestore.Outcome restore() throws InterruptedException {
         Wiring.Host host = restoreHost();
-        Converger c = Wiring.converger(host, node.clock(), node::sleep, ConvergerSettings.defaults(), new DaemonMetrics(registry), s -> { },
+        Converger c = Wiring.converger(host, node.clock(), node::sleep, ConvergerSettings.defaults(), new DaemonMetrics(), s -> { },
                 PassRole.RESTORE);
         return BootRestore.run(host.stateStore(), host.kernel(), c);
     }
