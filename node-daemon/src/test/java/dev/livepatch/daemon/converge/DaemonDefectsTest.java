@@ -182,7 +182,7 @@ class DaemonDefectsTest {
             public BlockingTaskScan blockingTasks(int targetState, int max) { return withoutProc.blockingTasks(targetState, max); }
         };
         Converger converger = Wiring.converger(new Wiring.Host(procUnlisted, host.loader(), host.kernelLog(), host.store(), host.stateStore()),
-                node.clock(), node::sleep, ConvergerSettings.defaults(), new DaemonMetrics(new SimpleMeterRegistry()), st -> { });
+                node.clock(), node::sleep, ConvergerSettings.defaults(), new DaemonMetrics(), st -> { });
 
         NodeLivePatchStatus s = converger.converge(spec(a), 1);
 
