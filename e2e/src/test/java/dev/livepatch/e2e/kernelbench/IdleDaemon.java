@@ -41,13 +41,13 @@ public final class IdleDaemon {
     // Main's own check wants one-shot mode for --spec-file and --status-file; this is daemon mode without an informer.
     Map<String, String> opts = dev.livepatch.daemon.Main.parseArgs(Stream.concat(Stream.of("--once"), Arrays.stream(args)).toArray(String[]::new));
     DaemonConfig config = DaemonConfig.fromEnv(System.getenv());
-    KubernetesSerialization json = new KubernetesSerialization();
+    KubernetesClient client = new KubernetesClientBuilder().build(); // built as in daemon mode; never called
+    KubernetesSerialization json = client.getKubernetesSerialization(); // as the daemon's StatusWriter
     NodeLivePatchSpec spec = json.unmarshal(Files.readString(Path.of(opts.get("--spec-file"))), NodeLivePatchSpec.class);
     Path statusFile = Path.of(opts.get("--status-file"));
 
     MetricRegistry registry = ProcessMeters.registry();
     DaemonMetrics metrics = new DaemonMetrics(registry);
-    KubernetesClient client = new KubernetesClientBuilder().build(); // built as in daemon mode; never called
     KmsgReader kmsg = Files.isReadable(config.kmsgPath())
         ? new KmsgReader(config.kmsgPath(), config.hostPrefix().resolve("proc/uptime")).start() : null;
     Converger converger = Wiring.converger(config, client, kmsg == null ? KernelLog.NONE : kmsg, metrics, s -> { });

@@ -19,12 +19,14 @@ public final class StatusWriter implements Consumer<NodeLivePatchStatus> {
     private static final Logger log = LoggerFactory.getLogger(StatusWriter.class);
     private final KubernetesClient client;
     private final String nodeName;
-    private final KubernetesSerialization json = new KubernetesSerialization();
+    /** The client's own: a second one would hold a second mapper and its caches. */
+    private final KubernetesSerialization json;
     private String lastWritten;
 
     public StatusWriter(KubernetesClient client, String nodeName) {
         this.client = client;
         this.nodeName = nodeName;
+        this.json = client.getKubernetesSerialization();
     }
 
     @Override
