@@ -2,6 +2,7 @@ package dev.livepatch.operator;
 
 import dev.livepatch.operator.config.OperatorConfig;
 import dev.livepatch.operator.controller.LivePatchController;
+import dev.livepatch.operator.controller.WriteCompletions;
 import dev.livepatch.operator.metrics.HttpEndpoints;
 import dev.livepatch.operator.metrics.JvmMeters;
 import dev.livepatch.operator.metrics.OperatorMetrics;
@@ -86,9 +87,10 @@ public final class LivePatchOperator implements AutoCloseable {
         NodeSpecBatches nodeWriter = new NodeSpecBatches(writes.nodeSpecs());
         EventRecorder events = new EventRecorder(client, config.eventNamespace(), config.fieldManager(), clock, config.eventInterval());
         StatusWriter status = new StatusWriter(writes.livePatches());
+        WriteCompletions completions = new WriteCompletions();
         RolloutReconciler reconciler = new RolloutReconciler(new Observer(), new RolloutPlanner(new Planner(config.pacing()), config.resync()),
-                nodeWriter, status, events, metrics, clock);
-        operator.register(new LivePatchController(reconciler, status, events, metrics, clock, fleet));
+                nodeWriter, status, events, metrics, clock, completions::wake);
+        operator.register(new LivePatchController(reconciler, status, events, metrics, clock, fleet, nodeWriter, completions));
         HttpEndpoints http = null;
         try {
             if (config.httpPort() >= 0) {
@@ -117,8 +119,8 @@ public final class LivePatchOperator implements AutoCloseable {
     public void stop() {
         housekeeping.close();
         operator.stop();
-        reconciler.close();
         nodeWriter.close();
+        reconciler.close();
         events.close();
         if (http != null) {
             http.close();

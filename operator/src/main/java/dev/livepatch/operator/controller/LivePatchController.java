@@ -8,6 +8,7 @@ import dev.livepatch.operator.reconciler.RolloutReconciler;
 import dev.livepatch.operator.rollout.Reasons;
 import dev.livepatch.operator.write.EventNote;
 import dev.livepatch.operator.write.EventSink;
+import dev.livepatch.operator.write.NodeSpecBatches;
 import dev.livepatch.operator.write.StatusWriter;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
@@ -45,20 +46,27 @@ public final class LivePatchController implements Reconciler<LivePatch>, Cleaner
     private final OperatorMetrics metrics;
     private final Clock clock;
     private final FleetInformers fleet;
+    private final NodeSpecBatches specWrites;
+    private final WriteCompletions completions;
 
+    /** {@code completions} is the event source {@code reconciler} wakes LivePatches through. */
     public LivePatchController(RolloutReconciler reconciler, StatusWriter writer, EventSink events, OperatorMetrics metrics, Clock clock,
-                               FleetInformers fleet) {
+                               FleetInformers fleet, NodeSpecBatches specWrites, WriteCompletions completions) {
         this.reconciler = reconciler;
         this.writer = writer;
         this.events = events;
         this.metrics = metrics;
         this.clock = clock;
         this.fleet = fleet;
+        this.specWrites = specWrites;
+        this.completions = completions;
     }
 
     @Override
     public List<EventSource<?, LivePatch>> prepareEventSources(EventSourceContext<LivePatch> context) {
-        return fleet.eventSources(context);
+        List<EventSource<?, LivePatch>> sources = new java.util.ArrayList<>(fleet.eventSources(context));
+        sources.add(completions);
+        return sources;
     }
 
     @Override
@@ -100,10 +108,10 @@ public final class LivePatchController implements Reconciler<LivePatch>, Cleaner
     /**
      * The fleet from the caches. Each node's NodeLivePatch goes through {@code get}, which prefers
      * what this operator just wrote ({@link FleetInformers#written}, creations included) over an older
-     * informer copy. The transitions the nodes report are counted here, where every reconcile reads them.
+     * informer copy, and what a spec write in flight will leave ({@link NodeSpecBatches#asWritten}) over both. The transitions the nodes report are counted here, where every reconcile reads them.
      */
     private Fleet fleet(Context<LivePatch> context) {
-        Fleet observed = Fleet.of(fleet.nodes().toList(), fleet::nodeLivePatch, fleet.nodeLivePatches(), context.getPrimaryCache().list());
+        Fleet observed = Fleet.of(fleet.nodes().toList(), n -> specWrites.asWritten(n, fleet.nodeLivePatch(n)), fleet.nodeLivePatches(), context.getPrimaryCache().list());
         metrics.observed(observed.nodeLivePatches().values());
         return observed;
     }

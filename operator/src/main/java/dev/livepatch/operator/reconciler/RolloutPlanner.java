@@ -108,8 +108,9 @@ public final class RolloutPlanner {
         String name = lp.getMetadata().getName();
         if (retain) {
             List<NodeSpec> releases = o.release().stream().map(n -> NodeSpecs.retaining(name, o.nodes().get(n), o.loadOrder())).toList();
-            return new RolloutPlan(null, null, false, false, List.of(), releases, List.of(EventNote.normal(Reasons.RELEASED,
-                    "released " + releases.size() + " node(s); their kernels stay patched (removalPolicy Retain)")), Optional.empty());
+            List<EventNote> released = releases.isEmpty() ? List.of() : List.of(EventNote.normal(Reasons.RELEASED,
+                    "released " + releases.size() + " node(s); their kernels stay patched (removalPolicy Retain)"));
+            return new RolloutPlan(null, null, false, false, List.of(), releases, released, Optional.empty());
         }
         if (o.views().isEmpty()) {
             return new RolloutPlan(null, null, false, false, List.of(), List.of(),

@@ -15,15 +15,11 @@ import dev.livepatch.operator.write.StatusWriter;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,9 +27,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Observe → plan → act for one LivePatch: the {@link Observer} reads the fleet, the
  * {@link RolloutPlanner} decides, and this carries the {@link RolloutPlan} out in the order that
- * keeps a crash harmless: the canary pause, then the status (with the admission time, the
- * intent), then the nodes' specs, then the events. Everything it needs next time is in those
- * objects, so a restarted operator neither redoes nor skips a node. Deletion takes the same path.
+ * keeps a crash harmless: the canary pause, then the status when it is the intent (the admission
+ * time, the canaries), then the nodes' specs, then the events. Everything it needs next time is in
+ * those objects, so a restarted operator neither redoes nor skips a node. No reconcile waits
+ * for its spec writes ({@link SpecWrites}); the finalizer goes only once none is in flight. Deletion takes the same path.
  */
 public final class RolloutReconciler implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RolloutReconciler.class);
@@ -47,14 +44,11 @@ public final class RolloutReconciler implements AutoCloseable {
     private final EventSink events;
     private final OperatorMetrics metrics;
     private final Clock clock;
-    private final ExecutorService statusWriter = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "livepatch-status-writer");
-        t.setDaemon(true);
-        return t;
-    });
+    private final SpecWrites writes;
 
+    /** {@code wake} asks for another reconcile of the named LivePatch (a write it deferred may go now, or one failed). */
     public RolloutReconciler(Observer observer, RolloutPlanner planner, NodeSpecBatches nodes, StatusWriter status, EventSink events,
-                             OperatorMetrics metrics, Clock clock) {
+                             OperatorMetrics metrics, Clock clock, Consumer<String> wake) {
         this.observer = observer;
         this.planner = planner;
         this.nodes = nodes;
@@ -62,79 +56,80 @@ public final class RolloutReconciler implements AutoCloseable {
         this.events = events;
         this.metrics = metrics;
         this.clock = clock;
+        this.writes = new SpecWrites(observer, metrics, wake);
     }
 
-    /** Reconciles a live LivePatch; returns when to look again. */
+    /**
+     * Reconciles a live LivePatch; returns when to look again. A spec write of an earlier
+     * reconcile that failed is thrown here, so that JOSDK retries with its back-off.
+     */
     public Duration reconcile(LivePatch lp, Fleet fleet, NodeSpecBatches.Written written) {
+        String name = lp.getMetadata().getName();
+        writes.throwFailure(name);
         long began = System.nanoTime();
         Instant now = clock.instant();
         RolloutPlan plan = planner.rollout(observer.forRollout(lp, fleet, now), now);
         long planned = System.nanoTime();
-        Set<String> stored = new HashSet<>();
-        carryOut(lp, plan, (before, after) -> {
-            stored.add(after.getMetadata().getName());
-            written.written(before, after);
-        });
-        report(lp, plan, stored, String.format("read+plan=%dms act=%dms", (planned - began) / 1_000_000, (System.nanoTime() - planned) / 1_000_000));
-        return plan.requeue().orElseThrow();
-    }
-
-    /** Cleanup behind the finalizer; empty when the finalizer may go. */
-    public Optional<Duration> cleanup(LivePatch lp, Fleet fleet, NodeSpecBatches.Written written) {
-        boolean retain = lp.getSpec() != null && lp.getSpec().getRemovalPolicy() == RemovalPolicy.Retain;
-        Instant now = clock.instant();
-        RolloutPlan plan = planner.cleanup(observer.forDeletion(lp, fleet, retain, now), retain, now);
-        int lost = carryOut(lp, plan, written);
-        if (plan.finished() && lost > 0) {
-            return Optional.of(RETRY_LOST_RACE); // a node changed under a release: read it again before the finalizer goes
-        }
-        if (plan.finished()) {
-            metrics.forget(lp.getMetadata().getName());
-            events.forget(lp);
-            return Optional.empty();
-        }
-        metrics.nodes(lp.getMetadata().getName(), plan.admission().countsAfterAdmission());
-        return plan.requeue();
-    }
-
-    /** Carries the plan out; returns the node spec writes that lost a race. */
-    private int carryOut(LivePatch lp, RolloutPlan plan, NodeSpecBatches.Written written) {
         if (plan.pause()) {
             status.pause(lp);
         }
-        CompletableFuture<Boolean> statusWrite = plan.status() == null ? CompletableFuture.completedFuture(false)
-                : plan.statusFirst() ? CompletableFuture.completedFuture(status.write(lp, plan.status()))
-                : CompletableFuture.supplyAsync(() -> status.write(lp, plan.status()), statusWriter);
-        int lost;
-        try {
-            List<NodeSpec> specs = Stream.concat(plan.admissions().stream(), plan.releases().stream()).toList();
-            Instant now = clock.instant();
-            lost = nodes.writeAll(specs, (before, after) -> {
-                observer.wrote(after, now);
-                written.written(before, after);
-            });
-        } finally {
-            join(statusWrite);
+        if (plan.status() != null && plan.statusFirst()) {
+            status.write(lp, plan.status());
         }
+        Set<String> admit = plan.admission() == null ? Set.of() : Set.copyOf(plan.admission().admit());
+        NodeSpecBatches.Submitted submitted = nodes.submit(specs(plan), written, writes.of(name, admit, now));
+        writes.started(name, submitted.started());
+        if (plan.status() != null && !plan.statusFirst()) {
+            status.writeLater(lp, plan.status());
+        }
+        record(lp, plan);
+        report(lp, plan, submitted, String.format("read+plan=%dms act=%dms", (planned - began) / 1_000_000, (System.nanoTime() - planned) / 1_000_000));
+        return plan.requeue().orElseThrow();
+    }
+
+    /** Cleanup behind the finalizer; empty when the finalizer may go (never while a spec write of this LivePatch is in flight). */
+    public Optional<Duration> cleanup(LivePatch lp, Fleet fleet, NodeSpecBatches.Written written) {
+        String name = lp.getMetadata().getName();
+        writes.throwFailure(name);
+        boolean retain = lp.getSpec() != null && lp.getSpec().getRemovalPolicy() == RemovalPolicy.Retain;
+        Instant now = clock.instant();
+        RolloutPlan plan = planner.cleanup(observer.forDeletion(lp, fleet, retain, now), retain, now);
+        if (plan.pause()) {
+            status.pause(lp);
+        }
+        if (plan.status() != null) {
+            status.write(lp, plan.status());
+        }
+        NodeSpecBatches.Submitted submitted = nodes.submit(specs(plan), written, writes.of(name, Set.of(), now));
+        writes.started(name, submitted.started());
+        record(lp, plan);
+        if (plan.finished() && (submitted.started() > 0 || !submitted.deferred().isEmpty() || writes.inFlight(name))) {
+            return Optional.of(RETRY_LOST_RACE); // the releases are not stored yet, or lost a race: read the nodes again first
+        }
+        if (plan.finished()) {
+            metrics.forget(name);
+            events.forget(lp);
+            return Optional.empty();
+        }
+        metrics.nodes(name, plan.admission().countsAfterAdmission());
+        return plan.requeue();
+    }
+
+    private static List<NodeSpec> specs(RolloutPlan plan) {
+        return Stream.concat(plan.admissions().stream(), plan.releases().stream()).toList();
+    }
+
+    private void record(LivePatch lp, RolloutPlan plan) {
         for (EventNote e : plan.events()) {
             events.record(lp, e);
             if (PAUSES.contains(e.reason())) {
                 metrics.paused(lp.getMetadata().getName(), e.reason());
             }
         }
-        return lost;
     }
 
-    private static void join(CompletableFuture<Boolean> write) {
-        try {
-            write.join();
-        } catch (CompletionException e) {
-            throw e.getCause() instanceof RuntimeException r ? r : e;
-        }
-    }
-
-    /** Logs the reconcile; counts as admitted the nodes whose spec write went through ({@code stored}), not those that lost a race. */
-    private void report(LivePatch lp, RolloutPlan plan, Set<String> stored, String took) {
+    /** Logs the reconcile; the admissions are counted as their writes go through ({@link SpecWrites}). */
+    private void report(LivePatch lp, RolloutPlan plan, NodeSpecBatches.Submitted submitted, String took) {
         Plan p = plan.admission();
         String name = lp.getMetadata().getName();
         if (p == null) {
@@ -143,18 +138,15 @@ public final class RolloutReconciler implements AutoCloseable {
             return;
         }
         metrics.nodes(name, p.countsAfterAdmission());
-        long admitted = p.admit().stream().filter(stored::contains).count();
-        if (admitted > 0) {
-            metrics.admitted(name, (int) admitted);
-        }
-        LOG.info("reconciled livepatch={} generation={} phase={} summary=\"{}\" admitted=[{}] released={} concurrency={} interval={} slowed={} took=\"{}\"",
+        LOG.info("reconciled livepatch={} generation={} phase={} summary=\"{}\" admitted=[{}] released={} deferred={} concurrency={} interval={} slowed={} took=\"{}\"",
                 name, lp.getMetadata().getGeneration(), plan.status().getPhase(), plan.status().getSummary(), StatusEvents.names(p.admit()),
-                plan.releases().size(), p.pacing().concurrency(), p.pacing().interval(), Objects.requireNonNullElse(p.pacing().reason(), "no"), took);
+                plan.releases().size(), submitted.deferred().size(), p.pacing().concurrency(), p.pacing().interval(),
+                Objects.requireNonNullElse(p.pacing().reason(), "no"), took);
     }
 
-    /** Stops the thread that writes statuses alongside node specs. */
+    /** Writes the status still waiting, then stops. */
     @Override
     public void close() {
-        statusWriter.shutdownNow();
+        status.close();
     }
 }

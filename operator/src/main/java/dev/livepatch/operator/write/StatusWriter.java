@@ -7,6 +7,10 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The one writer of LivePatch status, and of the single spec field the operator ever sets
@@ -16,13 +20,33 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>It remembers the object each write stored, so that a reconcile can start from what this
  * operator last wrote without a GET ({@link #freshest}): the informer cache may not show the
  * status written a moment ago (its admission time, its canary pause) yet.
+ *
+ * <p>A status that carries counts only may be written later ({@link #writeLater}): only the
+ * latest one waiting is written, and a status written now first drops the one waiting, so an older
+ * status is never stored after a newer one. Until it is stored, {@link #freshest} shows it.
  */
-public final class StatusWriter {
+public final class StatusWriter implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(StatusWriter.class);
+    private record Waiting(LivePatch current, LivePatchStatus status) {}
+
     private final LivePatchStore store;
     private final Map<String, LivePatch> lastStored = new ConcurrentHashMap<>();
+    private final Map<String, Waiting> waiting = new ConcurrentHashMap<>();
+    private final Map<String, Object> locks = new ConcurrentHashMap<>();
+    private final ExecutorService background;
 
     public StatusWriter(LivePatchStore store) {
+        this(store, Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "livepatch-status-writer");
+            t.setDaemon(true);
+            return t;
+        }));
+    }
+
+    /** Writes the statuses that may wait on {@code background}, which {@link #close} shuts down. */
+    public StatusWriter(LivePatchStore store, ExecutorService background) {
         this.store = store;
+        this.background = background;
     }
 
     /** Writes the status unless it equals the stored one; returns whether it wrote. */
@@ -30,12 +54,47 @@ public final class StatusWriter {
         if (Objects.equals(json(current.getStatus()), json(status))) {
             return false;
         }
+        String name = current.getMetadata().getName();
+        synchronized (lock(name)) {
+            waiting.remove(name);
+            store(current, status);
+        }
+        return true;
+    }
+
+    /** Writes the status soon, on another thread, unless a newer one replaces it first. */
+    public void writeLater(LivePatch current, LivePatchStatus status) {
+        if (Objects.equals(json(current.getStatus()), json(status))) {
+            return;
+        }
+        String name = current.getMetadata().getName();
+        if (waiting.put(name, new Waiting(current, status)) == null) {
+            background.execute(() -> {
+                synchronized (lock(name)) {
+                    Waiting w = waiting.remove(name);
+                    if (w == null) {
+                        return;
+                    }
+                    try {
+                        store(w.current(), w.status());
+                    } catch (RuntimeException e) {
+                        LOG.warn("failed to write the status of livepatch={}; the next reconcile writes it again: {}", name, e.toString());
+                    }
+                }
+            });
+        }
+    }
+
+    private Object lock(String name) {
+        return locks.computeIfAbsent(name, n -> new Object());
+    }
+
+    private void store(LivePatch current, LivePatchStatus status) {
         LivePatch desired = new LivePatch();
         desired.setMetadata(new ObjectMetaBuilder().withName(current.getMetadata().getName())
                 .withResourceVersion(current.getMetadata().getResourceVersion()).build());
         desired.setStatus(status);
         stored(store.storeStatus(current, desired));
-        return true;
     }
 
     public void pause(LivePatch current) {
@@ -49,6 +108,19 @@ public final class StatusWriter {
      * are etcd revisions that only grow; the fallback keeps this right where they are not numbers.
      */
     public LivePatch freshest(LivePatch cached) {
+        LivePatch stored = newest(cached);
+        Waiting w = waiting.get(cached.getMetadata().getName());
+        if (w == null) {
+            return stored;
+        }
+        LivePatch shown = new LivePatch();
+        shown.setMetadata(stored.getMetadata());
+        shown.setSpec(stored.getSpec());
+        shown.setStatus(w.status());
+        return shown;
+    }
+
+    private LivePatch newest(LivePatch cached) {
         LivePatch mine = lastStored.get(cached.getMetadata().getName());
         if (mine != null && Objects.equals(mine.getMetadata().getUid(), cached.getMetadata().getUid())) {
             try {
@@ -66,6 +138,20 @@ public final class StatusWriter {
     /** Forgets a deleted LivePatch. */
     public void forget(String name) {
         lastStored.remove(name);
+        waiting.remove(name);
+        locks.remove(name);
+    }
+
+    /** Writes the status still waiting, then stops (bounded). */
+    @Override
+    public void close() {
+        background.shutdown();
+        try {
+            if (!background.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS)) background.shutdownNow();
+        } catch (InterruptedException e) {
+            background.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
     }
 
     private void stored(LivePatch lp) {

@@ -18,6 +18,7 @@ import dev.livepatch.operator.rollout.PacingPolicy;
 import dev.livepatch.operator.rollout.Planner;
 import dev.livepatch.operator.rollout.Reasons;
 import dev.livepatch.operator.testing.InMemoryCluster;
+import dev.livepatch.operator.testing.ManualExecutor;
 import dev.livepatch.daemon.time.ManualClock;
 import dev.livepatch.operator.write.NodeSpecBatches;
 import dev.livepatch.operator.write.StatusWriter;
@@ -34,12 +35,14 @@ import org.junit.jupiter.api.Test;
 /** Observe → plan → act against in-memory objects: what the reconciler leaves in the objects and the events. */
 class RolloutReconcilerTest {
     private final InMemoryCluster cluster = new InMemoryCluster();
-    private final NodeSpecBatches batches = new NodeSpecBatches(cluster);
+    private final ManualExecutor writes = new ManualExecutor();
+    private final NodeSpecBatches batches = new NodeSpecBatches(cluster, writes);
     private final ManualClock clock = new ManualClock(Instant.parse("2026-05-01T12:00:00Z"));
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    private final List<String> woken = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final RolloutReconciler reconciler = new RolloutReconciler(new Observer(),
-            new RolloutPlanner(new Planner(PacingPolicy.defaults()), Duration.ofSeconds(60)), batches, new StatusWriter(cluster), cluster,
-            new OperatorMetrics(registry, java.time.Instant.EPOCH), clock);
+            new RolloutPlanner(new Planner(PacingPolicy.defaults()), Duration.ofSeconds(60)), batches, new StatusWriter(cluster, writes), cluster,
+            new OperatorMetrics(registry, java.time.Instant.EPOCH), clock, woken::add);
 
     @AfterEach
     void close() {
@@ -65,7 +68,7 @@ class RolloutReconcilerTest {
         var before = cluster.fleet(); // a cache that has not seen the admissions yet
 
         reconcile("fix");
-        reconciler.reconcile(cluster.livePatch("fix"), before, (b, a) -> { });
+        reconcile(cluster.livePatch("fix"), before);
 
         assertThat(admitted("fix")).containsExactly("n0", "n1");
         assertThat(registry.get("livepatch_admissions").tag("livepatch", "fix").counter().count()).isEqualTo(2.0);
@@ -111,9 +114,11 @@ class RolloutReconcilerTest {
         started(5, s -> s.setRemovalPolicy(RemovalPolicy.Retain));
         long before = cluster.specWrites.get();
 
-        Optional<Duration> again = reconciler.cleanup(cluster.livePatch("fix"), cluster.fleet(), (b, a) -> { });
+        Optional<Duration> again = cleanup(cluster.livePatch("fix"), cluster.fleet());
+        Optional<Duration> afterTheWrites = cleanup(cluster.livePatch("fix"), cluster.fleet());
 
-        assertThat(again).isEmpty();
+        assertThat(again).as("the finalizer stays while the releases are written").isPresent();
+        assertThat(afterTheWrites).isEmpty();
         assertThat(cluster.specWrites.get() - before).isEqualTo(5);
         assertThat(cluster.nodeLivePatches.values()).allSatisfy(n -> {
             assertThat(n.getSpec().getModules()).isEmpty();
@@ -129,7 +134,7 @@ class RolloutReconcilerTest {
         reconcile("fix");
         daemonReports("n1", ModuleState.Enabled);
 
-        Optional<Duration> again = reconciler.cleanup(cluster.livePatch("fix"), cluster.fleet(), (b, a) -> { });
+        Optional<Duration> again = cleanup(cluster.livePatch("fix"), cluster.fleet());
 
         assertThat(again).isPresent();
         assertThat(admitted("fix")).containsExactly("n1");
@@ -151,7 +156,7 @@ class RolloutReconcilerTest {
         lp.getSpec().getRollout().setEmergency(true);
         lp.getSpec().getRollout().setEmergencyMaxConcurrent(new IntOrString(3));
 
-        reconciler.cleanup(lp, cluster.fleet(), (b, a) -> { });
+        cleanup(lp, cluster.fleet());
 
         assertThat(admitted("fix")).as("still carrying the module").hasSize(1);
         assertThat(cluster.livePatch("fix").getStatus().getEmergency()).isTrue();
@@ -214,11 +219,11 @@ class RolloutReconcilerTest {
     void unloadingReportsASilentDaemonUnresponsiveOnceAndKeepsTheFinalizer() {
         started(1, s -> s.getRollout().setProgressDeadline("5m"));
         daemonReports("n0", ModuleState.Enabled);
-        reconciler.cleanup(cluster.livePatch("fix"), cluster.fleet(), (b, a) -> { }); // rolls the entries off; the daemon is silent from now on
+        cleanup(cluster.livePatch("fix"), cluster.fleet()); // rolls the entries off; the daemon is silent from now on
 
         clock.advance(Duration.ofMinutes(5));
-        Optional<Duration> again = reconciler.cleanup(cluster.livePatch("fix"), cluster.fleet(), (b, a) -> { });
-        reconciler.cleanup(cluster.livePatch("fix"), cluster.fleet(), (b, a) -> { });
+        Optional<Duration> again = cleanup(cluster.livePatch("fix"), cluster.fleet());
+        cleanup(cluster.livePatch("fix"), cluster.fleet());
 
         assertThat(again).isPresent();
         assertThat(cluster.livePatch("fix").getStatus().getFailures()).singleElement()
@@ -249,7 +254,19 @@ class RolloutReconcilerTest {
     }
 
     private void reconcile(String name) {
-        reconciler.reconcile(cluster.livePatch(name), cluster.fleet(), (b, a) -> { });
+        reconcile(cluster.livePatch(name), cluster.fleet());
+    }
+
+    /** A reconcile, then the writes it did not wait for complete. */
+    private void reconcile(LivePatch lp, dev.livepatch.operator.observer.Fleet fleet) {
+        reconciler.reconcile(lp, fleet, (b, a) -> { });
+        writes.runAll();
+    }
+
+    private Optional<Duration> cleanup(LivePatch lp, dev.livepatch.operator.observer.Fleet fleet) {
+        Optional<Duration> again = reconciler.cleanup(lp, fleet, (b, a) -> { });
+        writes.runAll();
+        return again;
     }
 
     private List<String> admitted(String lp) {
