@@ -23,7 +23,8 @@ final class ProgressClock {
         if (nlp == null) {
             return null;
         }
-        String version = nlp.getMetadata().getResourceVersion();
+        // With the generation: a spec write in flight shows the stored resourceVersion at the next generation (NodeSpecBatches#asWritten).
+        String version = nlp.getMetadata().getResourceVersion() + "/" + nlp.getMetadata().getGeneration();
         return byNode.compute(nlp.getMetadata().getName(),
                 (name, old) -> old != null && Objects.equals(old.resourceVersion(), version) ? old : new Seen(version, now)).since();
     }

@@ -101,6 +101,14 @@ public final class InMemoryCluster implements NodeSpecStore, LivePatchStore, Eve
         return copy(stored);
     }
 
+    /** A user's edit of the LivePatch's spec: a new generation. */
+    public synchronized void edit(String name, java.util.function.Consumer<dev.livepatch.api.v1alpha1.LivePatchSpec> edit) {
+        LivePatch stored = livePatches.get(name);
+        edit.accept(stored.getSpec());
+        stored.getMetadata().setGeneration(stored.getMetadata().getGeneration() + 1);
+        stored.getMetadata().setResourceVersion(String.valueOf(versions.incrementAndGet()));
+    }
+
     @Override
     public LivePatch get(String name) {
         return livePatch(name);
