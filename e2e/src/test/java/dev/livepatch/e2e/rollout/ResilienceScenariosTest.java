@@ -167,8 +167,8 @@ class ResilienceScenariosTest {
       victim.startDaemon();
       LivePatchStatus done = s.awaitStatus(lp, st -> st.getPhase() == LivePatchPhase.Complete && st.getUpdatedNodes() == 3);
       assertThat(done.getFailures()).isEmpty();
-      assertThat(s.client.v1().events().inNamespace("default").list().getItems())
-          .filteredOn(e -> lp.equals(e.getInvolvedObject().getName())).extracting(e -> e.getReason()).contains(Reasons.NODE_UNRESPONSIVE);
+      await().untilAsserted(() -> assertThat(s.client.v1().events().inNamespace("default").list().getItems())
+          .filteredOn(e -> lp.equals(e.getInvolvedObject().getName())).extracting(e -> e.getReason()).contains(Reasons.NODE_UNRESPONSIVE));
     }
   }
 

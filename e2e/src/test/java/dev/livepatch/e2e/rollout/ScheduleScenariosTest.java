@@ -4,6 +4,7 @@ import static dev.livepatch.e2e.rollout.RolloutScenariosTest.admitted;
 import static dev.livepatch.e2e.rollout.RolloutScenariosTest.sleep;
 import static dev.livepatch.e2e.rollout.Scenario.condition;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.livepatch.api.v1alpha1.LivePatchPhase;
 import dev.livepatch.api.v1alpha1.LivePatchStatus;
@@ -63,7 +64,7 @@ class ScheduleScenariosTest {
       assertThat(done.getWindow().getOpen()).isTrue();
       assertThat(Instant.parse(done.getWindow().getClosesAt())).isEqualTo(opens.plusMinutes(30).toInstant());
       s.fleet.names().forEach(n -> assertThat(finishedAt(s, n)).as("%s's transition", n).isAfterOrEqualTo(opens.toInstant()));
-      assertThat(reasons(s, lp)).contains(Reasons.WAITING_FOR_WINDOW, Reasons.WINDOW_OPEN);
+      await().untilAsserted(() -> assertThat(reasons(s, lp)).contains(Reasons.WAITING_FOR_WINDOW, Reasons.WINDOW_OPEN)); // events are written after the status
     }
   }
 
@@ -97,7 +98,7 @@ class ScheduleScenariosTest {
       for (String n : nodes.subList(3, 6)) {
         assertThat(admittedAt(s, n)).as("%s admitted after the second bake", n).isAfterOrEqualTo(seconds(latestFinish(s, nodes.subList(1, 3)).plus(bake)));
       }
-      assertThat(reasons(s, lp)).contains(Reasons.BAKING, Reasons.STEP_ADVANCED);
+      await().untilAsserted(() -> assertThat(reasons(s, lp)).contains(Reasons.BAKING, Reasons.STEP_ADVANCED)); // events are written after the status
     }
   }
 
@@ -130,7 +131,7 @@ class ScheduleScenariosTest {
       LivePatchStatus done = s.awaitStatus(lp, st -> st.getPhase() == LivePatchPhase.Complete);
       assertThat(done.getUpdatedNodes()).isEqualTo(5);
       assertThat(done.getFailedNodes()).isZero();
-      assertThat(reasons(s, lp)).contains(Reasons.STEP_UNHEALTHY);
+      await().untilAsserted(() -> assertThat(reasons(s, lp)).contains(Reasons.STEP_UNHEALTHY)); // events are written after the status
     }
   }
 
@@ -162,12 +163,12 @@ class ScheduleScenariosTest {
         assertThat(s.watch.maxInProgress(lp)).as("nodes admitted and not updated at once").isBetween(2, 4);
         assertThat(kernels.max()).as("kernels in transition at once").isLessThanOrEqualTo(4);
       }
-      assertThat(s.client.v1().events().inNamespace("default").list().getItems())
+      await().untilAsserted(() -> assertThat(s.client.v1().events().inNamespace("default").list().getItems())
           .filteredOn(e -> lp.equals(e.getInvolvedObject().getName()) && Reasons.EMERGENCY.equals(e.getReason()))
           .singleElement().satisfies(e -> {
             assertThat(e.getType()).isEqualTo("Warning");
             assertThat(e.getMessage()).contains("up to 4 node(s) at once", "ignoring maintenance windows, steps and bake times");
-          });
+          }));
     }
   }
 

@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * Kubernetes Events on a LivePatch ({@code kubectl describe lp}), aggregated as Kubernetes' own
  * event recorder does: one Event per LivePatch, type and reason, whose {@code count},
  * {@code lastTimestamp} and {@code message} (the latest) grow with each occurrence; at most one
- * write per Event per {@code interval}. The first occurrence is written at once; later ones within
+ * write per Event per {@code interval}. The first occurrence is written at once (on the flusher's
+ * thread, so that no reconcile waits for it); later ones within
  * the interval are held and written by {@link #flush} (every interval). A persistent error thus
  * costs one write per interval, not a new Event per failed reconcile. LivePatches are
  * cluster-scoped, so their events live in a configured namespace, as the API server does for Nodes.
@@ -85,8 +86,24 @@ public final class EventRecorder implements EventSink, AutoCloseable {
             a.first = a.first == null ? now : a.first;
             a.last = now;
             if (a.writtenAt == null || !now.isBefore(a.writtenAt.plus(interval))) {
-                write(a, note.type(), note.reason(), now);
+                writeSoon(a, note.type(), note.reason());
             }
+        }
+    }
+
+    /** On the flusher's thread: a reconcile does not wait for an Event write (docs/design.md §6.1). */
+    private void writeSoon(Aggregate a, String type, String reason) {
+        try {
+            flusher.execute(() -> {
+                synchronized (a) {
+                    Instant now = clock.instant();
+                    if (a.count > a.writtenCount && (a.writtenAt == null || !now.isBefore(a.writtenAt.plus(interval)))) {
+                        write(a, type, reason, now);
+                    }
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            LOG.info("not recording event livepatch={} reason={}: stopping", a.lp.getMetadata().getName(), reason);
         }
     }
 
@@ -152,8 +169,15 @@ public final class EventRecorder implements EventSink, AutoCloseable {
         }
     }
 
+    /** Writes the Events already due, then stops (bounded). */
     @Override
     public void close() {
-        flusher.shutdownNow();
+        flusher.shutdown();
+        try {
+            if (!flusher.awaitTermination(5, TimeUnit.SECONDS)) flusher.shutdownNow();
+        } catch (InterruptedException e) {
+            flusher.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
     }
 }
