@@ -172,12 +172,6 @@ public final class EventRecorder implements EventSink, AutoCloseable {
     /** Writes the Events already due, then stops (bounded). */
     @Override
     public void close() {
-        flusher.shutdown();
-        try {
-            if (!flusher.awaitTermination(5, TimeUnit.SECONDS)) flusher.shutdownNow();
-        } catch (InterruptedException e) {
-            flusher.shutdownNow();
-            Thread.currentThread().interrupt();
-        }
+        BoundedShutdown.finish(flusher, Duration.ofSeconds(5));
     }
 }

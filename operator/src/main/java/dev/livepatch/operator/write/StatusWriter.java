@@ -4,6 +4,7 @@ import dev.livepatch.api.v1alpha1.LivePatch;
 import dev.livepatch.api.v1alpha1.LivePatchStatus;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -145,13 +146,7 @@ public final class StatusWriter implements AutoCloseable {
     /** Writes the status still waiting, then stops (bounded). */
     @Override
     public void close() {
-        background.shutdown();
-        try {
-            if (!background.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS)) background.shutdownNow();
-        } catch (InterruptedException e) {
-            background.shutdownNow();
-            Thread.currentThread().interrupt();
-        }
+        BoundedShutdown.finish(background, Duration.ofSeconds(10));
     }
 
     private void stored(LivePatch lp) {
