@@ -86,7 +86,7 @@ public final class LivePatchOperator implements AutoCloseable {
         });
         NodeSpecBatches nodeWriter = new NodeSpecBatches(writes.nodeSpecs());
         EventRecorder events = new EventRecorder(client, config.eventNamespace(), config.fieldManager(), clock, config.eventInterval());
-        StatusWriter status = new StatusWriter(writes.livePatches());
+        StatusWriter status = new StatusWriter(writes.livePatches(), clock);
         WriteCompletions completions = new WriteCompletions();
         RolloutReconciler reconciler = new RolloutReconciler(new Observer(), new RolloutPlanner(new Planner(config.pacing()), config.resync()),
                 nodeWriter, status, events, metrics, clock, completions::wake);
