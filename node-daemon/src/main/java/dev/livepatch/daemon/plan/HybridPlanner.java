@@ -25,7 +25,8 @@ import java.util.stream.Collectors;
  *       managed patches not in D disabled, topmost first. A replaceable upgrade (new name in D, old
  *       name retired) therefore always has one version enabled.</li>
  *   <li>Pinned patches are never swept: an atomic-replace module is loaded only when every other
- *       enabled patch is a managed one D retires (pinned or not: D no longer wants it); or, where the kernel has the hybrid
+ *       enabled patch is a managed one D retires (pinned or not: D no longer wants it; not while a desired module
+ *       of that patch's LivePatch is not enabled, rule 1's hold); or, where the kernel has the hybrid
  *       attribute, after writing 0 to it on every pinned managed patch (and when no unmanaged patch
  *       would be swept). Else it is refused with {@code HybridUnsupported}.</li>
  *   <li>At most one atomic-replace module, and then no other replaceable module, in D: otherwise the
@@ -119,14 +120,15 @@ public final class HybridPlanner {
 
     /** Rule 3; returns the atomic-replace modules refused for it. */
     private static Set<String> checkAtomicRule(List<Desired> desired, List<Plan.Refusal> refusals) {
-        List<Desired> atomic = desired.stream().filter(d -> d.atomicReplace() && !d.blocked()).toList();
-        // A blocked replaceable module still counts: its LivePatch's loaded versions would be swept while it cannot be loaded.
+        // A blocked module still counts, atomic or not: its LivePatch's loaded versions would be swept while it cannot be loaded.
+        List<Desired> everyAtomic = desired.stream().filter(Desired::atomicReplace).toList();
+        List<Desired> atomic = everyAtomic.stream().filter(d -> !d.blocked()).toList();
         List<String> otherReplaceable = desired.stream().filter(d -> d.replaceable() && !d.atomicReplace())
                 .map(Desired::name).toList();
         Set<String> refused = new HashSet<>();
         for (Desired a : atomic) {
-            String why = atomic.size() > 1
-                    ? "the node's desired set has " + atomic.size() + " atomic-replace modules " + atomic.stream().map(Desired::name).toList() + " (at most one per node)"
+            String why = everyAtomic.size() > 1
+                    ? "the node's desired set has " + everyAtomic.size() + " atomic-replace modules " + everyAtomic.stream().map(Desired::name).toList() + " (at most one per node)"
                     : !otherReplaceable.isEmpty() ? "the node's desired set also has the replaceable modules " + otherReplaceable
                             + ", which an atomic-replace module would sweep" : null;
             if (why == null) continue;
@@ -145,9 +147,15 @@ public final class HybridPlanner {
         List<String> unmanaged = new ArrayList<>();
         List<String> stillDesired = new ArrayList<>();
         List<String> toProtect = new ArrayList<>();
+        List<String> awaiting = new ArrayList<>();
         for (StackEntry e : stack) {
-            // A managed patch D no longer names is on its way out, pinned or not: sweeping it is what D asks for.
+            // A managed patch D no longer names is on its way out, pinned or not: sweeping it is what D asks for,
+            // unless its LivePatch's desired modules are not enabled yet (load before retire holds it, rule 1).
             boolean retiring = e.managed() != null && !desiredNames.contains(e.name());
+            if (retiring && heldForItsLivePatch(in, e, d, stack)) {
+                awaiting.add(e.name());
+                continue;
+            }
             if (retiring) continue;
             if (e.managed() == null) {
                 if (e.sweptByAtomicReplace(hybrid)) unmanaged.add(e.name()); // never touched, so never protected by us
@@ -161,9 +169,10 @@ public final class HybridPlanner {
                 stillDesired.add(e.name());
             }
         }
-        if (!pinned.isEmpty() || !unmanaged.isEmpty() || !stillDesired.isEmpty()) {
+        if (!pinned.isEmpty() || !unmanaged.isEmpty() || !stillDesired.isEmpty() || !awaiting.isEmpty()) {
             StringBuilder what = new StringBuilder();
-            if (!pinned.isEmpty()) what.append("pinned patches ").append(pinned);
+            if (!awaiting.isEmpty()) what.append("patches ").append(awaiting).append(" whose LivePatch's new modules are not enabled yet");
+            if (!pinned.isEmpty()) what.append(what.length() > 0 ? " and " : "").append("pinned patches ").append(pinned);
             if (!unmanaged.isEmpty()) what.append(what.length() > 0 ? " and " : "").append("unmanaged patches ").append(unmanaged);
             if (!stillDesired.isEmpty()) what.append(what.length() > 0 ? " and " : "").append("desired patches ").append(stillDesired);
             refusals.add(new Plan.Refusal(d.name(), NodeReasons.HYBRID_UNSUPPORTED, "failed to load module " + d.name()
@@ -179,6 +188,13 @@ public final class HybridPlanner {
         stack.removeIf(e -> e.sweptByAtomicReplace(hybrid));
         stack.add(new StackEntry(d.name(), hybrid ? Boolean.TRUE : null, managedOf(d), LoadChecks.functionsOf(d)));
         return true;
+    }
+
+    /** Another LivePatch's patch whose LivePatch has a desired module not enabled: retiring it now would leave that LivePatch without a fix. */
+    private static boolean heldForItsLivePatch(PlanInput in, StackEntry e, Desired loading, List<StackEntry> stack) {
+        String livePatch = e.managed().livePatch();
+        return livePatch != null && !livePatch.equals(loading.livePatch()) && in.desired().stream()
+                .anyMatch(o -> livePatch.equals(o.livePatch()) && !o.name().equals(loading.name()) && find(stack, o.name()) == null);
     }
 
     private static Managed managedOf(Desired d) { return new Managed(d.name(), d.sha256(), d.replaceable(), d.atomicReplace(), d.livePatch()); }

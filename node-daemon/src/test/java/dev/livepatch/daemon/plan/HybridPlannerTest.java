@@ -39,6 +39,28 @@ class HybridPlannerTest {
         assertThat(plan.refusals()).extracting(Plan.Refusal::reason).containsOnly(NodeReasons.INVALID_DESIRED_SET);
     }
 
+    /** An atomic upgrade of L3 must not sweep L2's old fix while L2's new module cannot load (load before retire). */
+    @Test
+    void anAtomicReplaceWaitsWhileAnotherLivePatchsNewModuleCannotLoad() {
+        PlanModule g = replaceable("g").of("L2");
+        PlanModule b = replaceable("b").of("L3");
+        Desired h = replaceable("h").atomicReplace().sha256("s2").of("L3").desired();
+        Desired f = pinned("f").sha256("s2").blocked().of("L2").desired();
+        Plan plan = HybridPlanner.plan(kernel().patch("g").patch("b").managing(g, b).desiring(h).desiring(f).build());
+        assertThat(plan.steps()).isEmpty();
+        assertThat(plan.refusal("h")).hasValueSatisfying(r -> assertThat(r.message()).contains("[g]"));
+    }
+
+    /** Found by the properties (seed 3290663697054250234): a blocked atomic-replace module did not count, so the other one swept its LivePatch's fix. */
+    @Test
+    void refusesAnAtomicReplaceBesideABlockedOne() {
+        Desired h = replaceable("h").atomicReplace().sha256("s2").of("L3").desired();
+        Desired f = replaceable("f").atomicReplace().sha256("s2").blocked().of("L2").desired();
+        Plan plan = HybridPlanner.plan(kernel().hybrid().desiring(h).desiring(f).build());
+        assertThat(plan.steps()).isEmpty();
+        assertThat(plan.refusal("h")).hasValueSatisfying(r -> assertThat(r.reason()).isEqualTo(NodeReasons.INVALID_DESIRED_SET));
+    }
+
     @Test
     void holdsAModuleWhoseOldCopyAwaitsItsRmmod() {
         Plan plan = HybridPlanner.plan(kernel().loadedModule("a").desiring(pinned("a").sha256("s2").of("L1")).build());
