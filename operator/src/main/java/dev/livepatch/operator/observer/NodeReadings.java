@@ -2,10 +2,13 @@ package dev.livepatch.operator.observer;
 
 import dev.livepatch.api.v1alpha1.LivePatch;
 import dev.livepatch.api.v1alpha1.NodeLivePatch;
+import dev.livepatch.api.v1alpha1.NodeLivePatchSpec;
+import dev.livepatch.api.v1alpha1.NodeModule;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -16,18 +19,25 @@ import java.util.Set;
  * stored change a new resourceVersion, and a recreated object a new uid) while no LivePatch's
  * spec, generation, age or deletion changed (a status write does not drop them). A reading is
  * a function of exactly those objects, so reusing one decides nothing differently; an object
- * without a resourceVersion (never stored) is read every time. Used by one reconcile at a time.
+ * without a resourceVersion (never stored) is read every time. A NodeLivePatch as a spec write in
+ * flight will leave it carries its stored resourceVersion with the next generation and the new
+ * spec, so the generation and the spec are part of the key too. Used by one reconcile at a time.
  */
 final class NodeReadings {
-    private record Versions(String nodeUid, String nodeVersion, String nlpUid, String nlpVersion) {
+    private record Versions(String nodeUid, String nodeVersion, String nlpUid, String nlpVersion, Long nlpGeneration,
+                            List<NodeModule> modules, List<String> retained) {
         static Versions of(Node node, NodeLivePatch nlp) {
             ObjectMeta n = node.getMetadata();
             ObjectMeta p = nlp == null ? null : nlp.getMetadata();
             if (n.getResourceVersion() == null || p != null && p.getResourceVersion() == null) {
                 return null;
             }
-            return p == null ? new Versions(n.getUid(), n.getResourceVersion(), null, null)
-                    : new Versions(n.getUid(), n.getResourceVersion(), p.getUid(), p.getResourceVersion());
+            if (p == null) {
+                return new Versions(n.getUid(), n.getResourceVersion(), null, null, null, null, null);
+            }
+            NodeLivePatchSpec spec = nlp.getSpec();
+            return new Versions(n.getUid(), n.getResourceVersion(), p.getUid(), p.getResourceVersion(), p.getGeneration(),
+                    spec == null ? null : spec.getModules(), spec == null ? null : spec.getRetained());
         }
     }
 

@@ -68,6 +68,7 @@ class NodeReadingsPropertiesTest {
         final Random random;
         final Map<String, Node> nodes = new LinkedHashMap<>();
         final Map<String, NodeLivePatch> nlps = new LinkedHashMap<>();
+        final Map<String, NodeLivePatch> beforeInFlight = new LinkedHashMap<>();
         LivePatch fix = livePatch("fix", "2026-02-01T00:00:00Z");
         LivePatch old;
         long versions = 100;
@@ -91,7 +92,7 @@ class NodeReadingsPropertiesTest {
         void change() {
             List<String> names = List.copyOf(nodes.keySet());
             String name = names.get(random.nextInt(names.size()));
-            int what = random.nextInt(13);
+            int what = random.nextInt(14);
             last = "change " + what + " on " + name;
             switch (what) {
                 case 0 -> nodes.put(name, stored(edit(nodes.get(name), n -> n.getMetadata().getLabels().put("pool", random.nextBoolean() ? "a" : "b"))));
@@ -110,8 +111,31 @@ class NodeReadingsPropertiesTest {
                 case 10 -> old = old == null ? olderLivePatch() : random.nextBoolean() ? null
                         : stored(edit(old, lp -> lp.getMetadata().setDeletionTimestamp("2026-05-01T11:00:00Z")));
                 case 11 -> nodes.put(name, edit(nodes.get(name), n -> n.getMetadata().setResourceVersion(null)));
+                case 12 -> inFlightOrLost(name);
                 default -> nlps.remove(name);
             }
+        }
+
+        /**
+         * A spec write in flight, as the operator reads the node meanwhile (its stored resourceVersion,
+         * the next generation, the new spec: NodeSpecBatches.asWritten); the next time, the write lost
+         * a race and the stored object is read again, under the same resourceVersion.
+         */
+        void inFlightOrLost(String name) {
+            NodeLivePatch stored = beforeInFlight.remove(name);
+            if (stored != null) {
+                nlps.put(name, stored);
+                return;
+            }
+            NodeLivePatch current = nlps.get(name);
+            if (current == null) {
+                return;
+            }
+            beforeInFlight.put(name, current);
+            nlps.put(name, edit(current, c -> {
+                c.setSpec(new NodeLivePatchSpec(new ArrayList<>(entries(fix, nodes.get(name), current))));
+                c.getMetadata().setGeneration(c.getMetadata().getGeneration() + 1);
+            }));
         }
 
         /** The entries {@code lp} wants on the node beside the other LivePatch's, as an admission writes them. */
