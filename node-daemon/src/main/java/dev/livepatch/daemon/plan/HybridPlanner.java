@@ -52,11 +52,7 @@ public final class HybridPlanner {
         List<Plan.Refusal> refusals = new ArrayList<>();
         Set<String> desiredNames = in.desired().stream().map(Desired::name).collect(Collectors.toSet());
 
-        // The model stack, bottom first: enabled patches only (a disabled one is on its way out).
-        List<StackEntry> stack = new ArrayList<>();
-        for (PlanInput.Patch p : in.patches()) {
-            if (p.enabled()) stack.add(new StackEntry(p.name(), p.replaceableAttr(), in.managed().get(p.name()), p.functions()));
-        }
+        List<StackEntry> stack = modelStack(in);
 
         Set<String> refusedAtomic = checkAtomicRule(in.desired(), refusals);
         LoadChecks.checkLoaded(in, stack, desiredNames, steps, refusals);
@@ -152,7 +148,7 @@ public final class HybridPlanner {
             // A managed patch D no longer names is on its way out, pinned or not: sweeping it is what D asks for,
             // unless its LivePatch's desired modules are not enabled yet (load before retire holds it, rule 1).
             boolean retiring = e.managed() != null && !desiredNames.contains(e.name());
-            if (retiring && heldForItsLivePatch(in, e, d, stack)) {
+            if (retiring && heldForItsLivePatch(in, e, d.name(), d.livePatch(), stack)) {
                 awaiting.add(e.name());
                 continue;
             }
@@ -191,10 +187,37 @@ public final class HybridPlanner {
     }
 
     /** Another LivePatch's patch whose LivePatch has a desired module not enabled: retiring it now would leave that LivePatch without a fix. */
-    private static boolean heldForItsLivePatch(PlanInput in, StackEntry e, Desired loading, List<StackEntry> stack) {
+    private static boolean heldForItsLivePatch(PlanInput in, StackEntry e, String loading, String loadingLivePatch, List<StackEntry> stack) {
         String livePatch = e.managed().livePatch();
-        return livePatch != null && !livePatch.equals(loading.livePatch()) && in.desired().stream()
-                .anyMatch(o -> livePatch.equals(o.livePatch()) && !o.name().equals(loading.name()) && find(stack, o.name()) == null);
+        return livePatch != null && !livePatch.equals(loadingLivePatch) && in.desired().stream()
+                .anyMatch(o -> livePatch.equals(o.livePatch()) && !o.name().equals(loading) && find(stack, o.name()) == null);
+    }
+
+    /**
+     * Rule 2 for an atomic-replace load already in transition, the desired set having changed
+     * since it began: the patches its completion would sweep that the plan now keeps — desired ones
+     * the hybrid attribute does not protect, and another LivePatch's retiring ones that rule 1's hold
+     * keeps until that LivePatch's new module is enabled. Not empty: the load must be reversed.
+     */
+    public static List<String> keptPatchesSweptOnCompletion(PlanInput in, String atomic) {
+        Set<String> desiredNames = in.desired().stream().map(Desired::name).collect(Collectors.toSet());
+        Managed self = in.managed().get(atomic);
+        String ownLivePatch = self == null ? null : self.livePatch();
+        List<StackEntry> stack = modelStack(in);
+        return stack.stream()
+                .filter(e -> !e.name().equals(atomic) && e.sweptByAtomicReplace(in.hybridAttr()))
+                .filter(e -> desiredNames.contains(e.name())
+                        || (e.managed() != null && heldForItsLivePatch(in, e, atomic, ownLivePatch, stack)))
+                .map(StackEntry::name).toList();
+    }
+
+    /** The model stack, bottom first: enabled patches only (a disabled one is on its way out). */
+    private static List<StackEntry> modelStack(PlanInput in) {
+        List<StackEntry> stack = new ArrayList<>();
+        for (PlanInput.Patch p : in.patches()) {
+            if (p.enabled()) stack.add(new StackEntry(p.name(), p.replaceableAttr(), in.managed().get(p.name()), p.functions()));
+        }
+        return stack;
     }
 
     private static Managed managedOf(Desired d) { return new Managed(d.name(), d.sha256(), d.replaceable(), d.atomicReplace(), d.livePatch()); }

@@ -103,8 +103,9 @@ public final class NodePlanner {
                         + "reversed: the patch is disabled and its module unloaded after the grace period"), NO_PLAN, false);
             }
         }
-        if (asStarted && f.direction == TransitionDirection.Patching && rec.atomicReplace && !sweptIfCompleted(v, p).isEmpty()) {
-            // The spec changed while it loads: the atomic replace would now sweep patches the spec keeps.
+        if (asStarted && f.direction == TransitionDirection.Patching && rec.atomicReplace
+                && !HybridPlanner.keptPatchesSweptOnCompletion(planInput(v, false), p.name()).isEmpty()) {
+            // The spec changed while it loads: the atomic replace would now sweep patches the plan keeps.
             return new Decision(new Action.Revert(p.name(), NodeReasons.HYBRID_UNSUPPORTED), NO_PLAN, false);
         }
         Optional<NodeModule> entry = v.desired().entry(p.name()).filter(m -> m.getSource().getSha256().equals(rec.sha256));
@@ -127,14 +128,6 @@ public final class NodePlanner {
                 .map(q -> new FunctionOverlaps.Layer(q.name(), true, q.functions())).toList();
         Optional<NodeModule> entry = v.desired().entry(p.name());
         return FunctionOverlaps.overriddenBy(p.name(), p.functions(), pinned, fn -> entry.map(m -> m.allowsOverlap(fn)).orElse(false));
-    }
-
-    /** Desired patches an atomic replace in flight would sweep on completion (all but those the hybrid attribute protects). */
-    private static List<String> sweptIfCompleted(NodeView v, PatchState atomic) {
-        return v.kernel().patches().stream()
-                .filter(q -> !q.name().equals(atomic.name()) && q.enabled() && v.desired().names().contains(q.name()))
-                .filter(q -> !Boolean.FALSE.equals(q.replaceableAttr()))
-                .map(PatchState::name).toList();
     }
 
     private static boolean retireDue(NodeView v, String patch) {

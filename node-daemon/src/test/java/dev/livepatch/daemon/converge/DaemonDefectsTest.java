@@ -352,4 +352,26 @@ class DaemonDefectsTest {
             assertThat(module(s, "lp_all").getMessage()).contains("spec changed while it loaded");
         }
     }
+
+    /**
+     * An atomic replace started while the pinned LivePatch retired its only patch; the spec then
+     * gives that LivePatch a new module: completing would sweep its old fix before the new one is
+     * loaded (rule 1's hold), so the load is reversed and the old fix stays until the new one is enabled.
+     */
+    @Test
+    void anAtomicReplaceStillLoadingIsReversedWhenAnotherLivePatchsOldFixMustWaitForItsNewModule() {
+        try (NodeWorld w = new NodeWorld(false)) {
+            w.settle(w.spec(List.of("lp_pin1"), OnStall.Revert), 20);
+            w.slice(w.spec(List.of("lp_all"), OnStall.Revert));
+            assertThat(w.kernel().inTransition().orElseThrow().name()).isEqualTo("lp_all");
+
+            NodeLivePatchSpec successor = w.spec(List.of("lp_pin2", "lp_all"), OnStall.Revert);
+            w.slice(successor);
+            assertThat(w.kernel().patch("lp_pin1").orElseThrow().enabled()).as("the old fix is not swept").isTrue();
+            NodeLivePatchStatus s = w.settle(successor, 50);
+
+            assertThat(NodeWorld.settled(w.kernel())).containsExactly("lp_pin2");
+            assertThat(module(s, "lp_all").getReason()).isEqualTo(NodeReasons.HYBRID_UNSUPPORTED);
+        }
+    }
 }

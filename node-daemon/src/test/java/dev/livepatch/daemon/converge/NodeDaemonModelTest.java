@@ -133,12 +133,11 @@ class NodeDaemonModelTest {
                     continue; // a reboot empties the kernel: the rules are about what the daemon does
                 }
                 Set<String> inSpec = new HashSet<>();
-                for (NodeModule m : spec.getModules()) {
-                    inSpec.add(m.getName());
-                    keptSince.putIfAbsent(m.getName(), i);
-                }
+                spec.getModules().forEach(m -> inSpec.add(m.getName()));
+                if (desiresUpgrade(spec)) inSpec.add(UPGRADE); // the upgrade's LivePatch, any version
+                if (desiresPinned(spec)) inSpec.add(PINNED); // the pinned LivePatch, either of its modules
+                for (String kept : inSpec) keptSince.putIfAbsent(kept, i);
                 keptSince.keySet().retainAll(inSpec);
-                if (desiresUpgrade(spec)) keptSince.putIfAbsent(UPGRADE, i); // the upgrade's LivePatch, any version
                 KernelSnapshot after = w.kernel();
                 Optional<PatchState> t = after.inTransition();
                 if (t.isPresent() && !t.get().name().equals(before.inTransition().map(PatchState::name).orElse(null))) transitionStartedAt = i;
@@ -237,6 +236,7 @@ class NodeDaemonModelTest {
     }
 
     private static final String UPGRADE = "(upgrade)";
+    private static final String PINNED = "(pinned)";
 
     private static void checkInvariants(NodeWorld w, KernelSnapshot before, KernelSnapshot after, NodeLivePatchSpec specBefore,
                                         NodeLivePatchSpec spec, Blame blame, String where) {
@@ -257,6 +257,11 @@ class NodeDaemonModelTest {
                 && blame.daemonsFault(UPGRADE) && !ejectable) {
             assertThat(after.patches().stream().anyMatch(p -> p.enabled() && isUpgrade(p.name())))
                     .as("some version of %s enabled throughout the upgrade, after %s", NodeWorld.UPGRADE_LP, where).isTrue();
+        }
+        if (desiresPinned(specBefore) && desiresPinned(spec) && settledBefore.stream().anyMatch(NodeDaemonModelTest::isPinned)
+                && blame.daemonsFault(PINNED)) {
+            assertThat(after.patches().stream().anyMatch(p -> p.enabled() && isPinned(p.name())))
+                    .as("some patch of %s enabled while it moves to another pinned module, after %s", NodeWorld.PINNED_LP, where).isTrue();
         }
         for (PatchState p : after.patches()) {
             if (before.patch(p.name()).isEmpty() && p.name().equals(NodeWorld.READABLE_OVERLAP)) {
@@ -345,6 +350,12 @@ class NodeDaemonModelTest {
     }
 
     private static boolean isUpgrade(String name) { return name.startsWith("lp_cum_v"); }
+
+    private static boolean desiresPinned(NodeLivePatchSpec spec) {
+        return spec.getModules().stream().anyMatch(m -> isPinned(m.getName()));
+    }
+
+    private static boolean isPinned(String name) { return name.startsWith("lp_pin"); }
 
     private static Set<String> enabled(KernelSnapshot k) {
         Set<String> out = new HashSet<>();
