@@ -73,6 +73,7 @@ final class NodeWorld implements AutoCloseable {
     private long generation = 1;
     private boolean stuckAdded;
     private final java.util.ArrayDeque<Errno> loadFailures = new java.util.ArrayDeque<>();
+    private final Map<String, Integer> loads = new java.util.HashMap<>();
 
     NodeWorld(boolean modern) {
         try {
@@ -179,6 +180,9 @@ final class NodeWorld implements AutoCloseable {
     }
 
     int transitionsStarted() { return node.kernel().transitionsStarted(); }
+
+    /** How many times each module was inserted into the kernel so far, by any process on this host. */
+    Map<String, Integer> loads() { return Map.copyOf(loads); }
 
     /** The next daemon process dies at its {@code n}-th side effect (kernel write, load, unload), before or after it. */
     void crashAt(int n, boolean after) {
@@ -297,6 +301,7 @@ final class NodeWorld implements AutoCloseable {
                 Errno refused = loadFailures.poll();
                 if (refused != null) throw new KernelException(refused, "insmod: ERROR: could not insert module " + image.file() + ": " + refused);
                 l.load(image);
+                loads.merge(image.name(), 1, Integer::sum);
             });
         }
 
