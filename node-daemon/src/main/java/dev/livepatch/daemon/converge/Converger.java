@@ -14,6 +14,7 @@ import dev.livepatch.daemon.metrics.DaemonMetrics;
 import dev.livepatch.daemon.module.ModuleStore;
 import dev.livepatch.daemon.plan.Action;
 import dev.livepatch.daemon.plan.DesiredSet;
+import dev.livepatch.daemon.kernel.PatchState;
 import dev.livepatch.daemon.plan.NodePlanner;
 import dev.livepatch.daemon.time.Sleeper;
 import org.slf4j.Logger;
@@ -184,7 +185,8 @@ public final class Converger {
                 Action a = d.action();
                 if (rebuilt) return new Slice(status, now.plus(settings.poll()), false);
                 if (a instanceof Action.Done done) {
-                    if (ConvergedSet.record(records, spec, generation, status, now)) stateStore.save(records);
+                    List<String> stack = NodePlanner.stack(k.patches(), records).stream().map(PatchState::name).toList();
+                    if (ConvergedSet.record(records, spec, generation, status, stack, now)) stateStore.save(records);
                     if (role != PassRole.RESTORE) files.prune(desired, records); // restore knows no newer spec whose files the cache holds
                     boolean retrying = records.failures.values().stream().anyMatch(f -> f.retryable && f.attempts < ONE_SHOT_ATTEMPTS);
                     // A bake in progress: look again within the poll interval, and one-shot mode waits for its verdict.

@@ -62,7 +62,7 @@ public final class BootRestore {
                 return nothing("the set converged at " + saved.at + " (generation " + saved.generation + ") holds no module for this kernel"
                         + skipped + ": nothing to restore");
             }
-            spec.setModules(modules);
+            spec.setModules(saved.inLoadOrder(modules));
             NodeLivePatchStatus status = converger.settle(spec, saved.generation);
             return new Outcome(StatusAssembler.isTrue(status, "Ready") ? 0 : 3, summary(status, saved) + skipped, status);
         } catch (StateFileException e) {
