@@ -18,14 +18,13 @@ import dev.livepatch.daemon.logging.DaemonLogging;
 import dev.livepatch.daemon.metrics.DaemonMetrics;
 import dev.livepatch.daemon.metrics.MetricRegistry;
 import dev.livepatch.daemon.metrics.ProcessMeters;
+import dev.livepatch.daemon.agent.ClusterClient;
 import dev.livepatch.daemon.agent.HealthServer;
 import dev.livepatch.daemon.agent.NodeAgent;
 import dev.livepatch.daemon.agent.OwnNodeLivePatch;
 import dev.livepatch.daemon.agent.StatusWriter;
 import dev.livepatch.daemon.agent.Wiring;
-import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -182,11 +181,7 @@ public final class Main {
         }
         MetricRegistry registry = ProcessMeters.registry();
         DaemonMetrics metrics = new DaemonMetrics(registry);
-        // Fabric8 retries a 429/5xx ten times with a doubling backoff by default (~19 s per ConfigMap read): the
-        // daemon backs off across slices itself, so one read must not hold its worker that long.
-        Config clientConfig = Config.autoConfigure(null);
-        clientConfig.setRequestRetryBackoffLimit(1);
-        KubernetesClient client = new KubernetesClientBuilder().withConfig(clientConfig).build();
+        KubernetesClient client = ClusterClient.connect();
         KmsgReader kmsg = kmsg(config);
         StatusWriter writer = new StatusWriter(client, config.nodeName());
         Converger converger = Wiring.converger(config, client, kmsg == null ? KernelLog.NONE : kmsg, metrics, writer);

@@ -9,10 +9,10 @@ import dev.livepatch.daemon.kernel.KmsgReader;
 import dev.livepatch.daemon.metrics.DaemonMetrics;
 import dev.livepatch.daemon.metrics.MetricRegistry;
 import dev.livepatch.daemon.metrics.ProcessMeters;
+import dev.livepatch.daemon.agent.ClusterClient;
 import dev.livepatch.daemon.agent.HealthServer;
 import dev.livepatch.daemon.agent.Wiring;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,7 +41,7 @@ public final class IdleDaemon {
     // Main's own check wants one-shot mode for --spec-file and --status-file; this is daemon mode without an informer.
     Map<String, String> opts = dev.livepatch.daemon.Main.parseArgs(Stream.concat(Stream.of("--once"), Arrays.stream(args)).toArray(String[]::new));
     DaemonConfig config = DaemonConfig.fromEnv(System.getenv());
-    KubernetesClient client = new KubernetesClientBuilder().build(); // built as in daemon mode; never called
+    KubernetesClient client = ClusterClient.connect(); // built as in daemon mode; never called
     KubernetesSerialization json = client.getKubernetesSerialization(); // as the daemon's StatusWriter
     NodeLivePatchSpec spec = json.unmarshal(Files.readString(Path.of(opts.get("--spec-file"))), NodeLivePatchSpec.class);
     Path statusFile = Path.of(opts.get("--status-file"));
