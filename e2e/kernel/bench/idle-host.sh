@@ -4,11 +4,14 @@
 # CLASSPATH: the daemon's runtime class path plus IdleDaemon's class (e2e test classes).
 # A fake root (proc/sys/kernel/{osrelease,random/boot_id,tainted}, empty proc/modules and
 # proc/kallsyms, sys/kernel/livepatch, proc/uptime), kmsg a FIFO held open by a writer, an empty
-# spec, the health server on, a cluster CA file, the chart's nodeDaemon.javaOptions without its SharedArchiveFile (the
-# host JDK's default CDS archive), MALLOC_ARENA_MAX=2. After .ready: 10 s idle, one GET /metrics,
-# 2 s, then /proc/<pid>/status and smaps_rollup. Prints one table row (MiB) and the load average.
+# spec, the health server on, a cluster CA file, the chart's nodeDaemon.javaOptions without its
+# SharedArchiveFile (the host JDK's default CDS archive), MALLOC_ARENA_MAX=2. After .ready: 10 s idle,
+# one GET /metrics, 2 s, then /proc/<pid>/status and smaps_rollup. Prints one table row: VmRSS,
+# RssAnon, RssFile, Pss, VmHWM (MiB), threads, .ready after start, classes loaded at the scrape, the
+# load average, the scrape's status. IDLE_KEEP=FILE: the pid written there, the daemon kept running
+# (for jcmd) until killed.
 set -euo pipefail
-label=$1 cp=$2
+label=$1 cp=$2 pid= writer=
 shift 2
 chart=${IDLE_CHART:-$(dirname "$0")/../../../charts/livepatch-operator/values.yaml} # IDLE_CHART: another values.yaml (a baseline's flags)
 opts=$(awk '/^nodeDaemon:/ { d = 1 } d && /javaOptions:/ { sub(/.*javaOptions: */, ""); gsub(/"/, ""); print; exit }' "$chart" \
