@@ -53,7 +53,9 @@ class SchedulePlannerPropertiesTest {
         Plan plan = planner.plan(in);
         boolean staged = !in.policy().emergency() && !in.policy().steps().steps().isEmpty() && plan.schedule().step().state() != StepState.Done;
         Statistics.label("a step in force").collect(!staged ? "no" : plan.admit().isEmpty() ? "nothing admitted" : "admitted");
-        Statistics.label("a step in force").coverage(c -> c.check("admitted").percentage(p -> p >= 0.5));
+        // About 0.6 % of the tries admit under a step (12 of 2,000): the bound says the generator reaches that path at all;
+        // at 0.5 % it failed by seed (9 of 2,000 in one run).
+        Statistics.label("a step in force").coverage(c -> c.check("admitted").percentage(p -> p >= 0.1));
         if (!staged) {
             return;
         }
