@@ -67,7 +67,8 @@ public final class LivePatchOperator implements AutoCloseable {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         OperatorMetrics metrics = new OperatorMetrics(registry, clock.instant());
         JvmMeters jvm = JvmMeters.bindTo(registry);
-        FleetInformers fleet = new FleetInformers();
+        NodeSpecBatches nodeWriter = new NodeSpecBatches(writes.nodeSpecs());
+        FleetInformers fleet = new FleetInformers(nodeWriter::writing);
         NodeLivePatchHousekeeping housekeeping = new NodeLivePatchHousekeeping(fleet, client, writes.nodeSpecs(), metrics);
         Operator operator = new Operator(o -> {
             // Parsed resourceVersions let the cache of what this operator just wrote win over an older informer copy
@@ -84,7 +85,6 @@ public final class LivePatchOperator implements AutoCloseable {
                         .withLeaderCallbacks(new LeaderCallbacks(housekeeping::startLeading, housekeeping::stopLeading, leader -> {})).build());
             }
         });
-        NodeSpecBatches nodeWriter = new NodeSpecBatches(writes.nodeSpecs());
         EventRecorder events = new EventRecorder(client, config.eventNamespace(), config.fieldManager(), clock, config.eventInterval());
         StatusWriter status = new StatusWriter(writes.livePatches(), clock);
         WriteCompletions completions = new WriteCompletions();

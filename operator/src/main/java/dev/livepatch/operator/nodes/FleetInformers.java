@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -21,7 +22,8 @@ import java.util.stream.Stream;
  * The operator's one informer per fleet resource: every Node and every NodeLivePatch is watched,
  * decoded and cached once (pruned, {@link PrunedStores}). They are the LivePatch controller's event
  * sources (any change of either may matter to every LivePatch, so each event maps to all of them;
- * Node updates only when {@link NodeFactsChanged}), and the {@link NodeLivePatchHousekeeping}
+ * Node updates only when {@link NodeFactsChanged}, NodeLivePatch updates but the early echoes of
+ * this operator's own spec writes, {@link SpecWriteEchoes}), and the {@link NodeLivePatchHousekeeping}
  * listens to the same informers. JOSDK 5.2 gives every controller informers of its own, so a
  * controller of its own over Nodes or NodeLivePatches would watch and cache the whole fleet again.
  */
@@ -30,6 +32,12 @@ public final class FleetInformers implements FleetCaches {
     private final List<ResourceEventHandler<NodeLivePatch>> nodeLivePatchListeners = new CopyOnWriteArrayList<>();
     private volatile Shared<Node> nodes;
     private volatile Shared<NodeLivePatch> nodeLivePatches;
+    private final Predicate<NodeLivePatch> writing;
+
+    /** {@code writing}: this operator's spec write for the object's node is in flight with exactly its spec ({@link SpecWriteEchoes}). */
+    public FleetInformers(Predicate<NodeLivePatch> writing) {
+        this.writing = writing;
+    }
 
     /** The two event sources, for the LivePatch controller's {@code prepareEventSources}; once. */
     public List<EventSource<?, LivePatch>> eventSources(EventSourceContext<LivePatch> context) {
@@ -41,6 +49,7 @@ public final class FleetInformers implements FleetCaches {
                 .withOnUpdateFilter(new NodeFactsChanged()).withItemStore(new PrunedStores.Nodes()).build(), context, nodeListeners);
         nodeLivePatches = new Shared<>(InformerEventSourceConfiguration.from(NodeLivePatch.class, LivePatch.class)
                 .withName("fleet-nodelivepatches").withSecondaryToPrimaryMapper(n -> allLivePatches(context))
+                .withOnUpdateFilter(new SpecWriteEchoes(writing))
                 .withItemStore(new PrunedStores.NodeLivePatches()).build(), context, nodeLivePatchListeners);
         return List.of(nodes, nodeLivePatches);
     }

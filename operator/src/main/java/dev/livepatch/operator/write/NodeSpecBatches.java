@@ -156,9 +156,7 @@ public final class NodeSpecBatches implements AutoCloseable {
             desired.getMetadata().setGeneration(1L);
             return Optional.of(desired);
         }
-        boolean shown = base.getSpec() != null && Objects.equals(base.getSpec().getModules(), desired.getSpec().getModules())
-                && Objects.equals(base.getSpec().getRetained(), desired.getSpec().getRetained())
-                && !Objects.equals(base.getMetadata().getResourceVersion(), desired.getMetadata().getResourceVersion());
+        boolean shown = sameSpec(base, w.spec()) && !Objects.equals(base.getMetadata().getResourceVersion(), desired.getMetadata().getResourceVersion());
         if (shown) {
             return cached;
         }
@@ -168,6 +166,20 @@ public final class NodeSpecBatches implements AutoCloseable {
         next.setSpec(desired.getSpec());
         next.setStatus(base.getStatus());
         return Optional.of(next);
+    }
+
+    /**
+     * Whether a write of {@code nlp}'s node is in flight and sends exactly {@code nlp}'s spec: then
+     * {@code nlp} may be that write's own result, seen before the write's response.
+     */
+    public boolean writing(NodeLivePatch nlp) {
+        InFlight w = inFlight.get(nlp.getMetadata().getName());
+        return w != null && sameSpec(nlp, w.spec());
+    }
+
+    private static boolean sameSpec(NodeLivePatch nlp, NodeSpec spec) {
+        return nlp.getSpec() != null && Objects.equals(nlp.getSpec().getModules(), spec.modules())
+                && Objects.equals(nlp.getSpec().getRetained(), spec.retained());
     }
 
     /** Nodes with a spec write in flight. */
