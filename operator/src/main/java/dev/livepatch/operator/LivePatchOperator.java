@@ -68,6 +68,7 @@ public final class LivePatchOperator implements AutoCloseable {
         OperatorMetrics metrics = new OperatorMetrics(registry, clock.instant());
         JvmMeters jvm = JvmMeters.bindTo(registry);
         NodeSpecBatches nodeWriter = new NodeSpecBatches(writes.nodeSpecs());
+        metrics.specWritesInFlight(nodeWriter::inFlight);
         FleetInformers fleet = new FleetInformers(nodeWriter::writing);
         NodeLivePatchHousekeeping housekeeping = new NodeLivePatchHousekeeping(fleet, client, writes.nodeSpecs(), metrics);
         Operator operator = new Operator(o -> {

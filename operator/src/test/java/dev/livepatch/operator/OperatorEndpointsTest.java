@@ -40,6 +40,7 @@ class OperatorEndpointsTest {
                 assertThat(metrics).contains("livepatch_nodes{livepatch=\"fix\",state=\"in_progress\"} 1.0");
                 assertThat(metrics).contains("livepatch_admissions_total{livepatch=\"fix\"} 1.0");
                 assertThat(metrics).contains("livepatch_reconcile_seconds_count");
+                assertThat(metrics).contains("livepatch_spec_writes_in_flight 0.0");
             });
         }
     }

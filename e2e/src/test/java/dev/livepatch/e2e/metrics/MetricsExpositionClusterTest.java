@@ -171,6 +171,7 @@ class MetricsExpositionClusterTest {
     assertThat(operatorScrape.value("livepatch_housekeeping_runs_total", Map.of("outcome", "done")))
         .as("a run for each of the two nodes at least").isGreaterThanOrEqualTo(2);
     assertThat(type(operatorScrape, "livepatch_housekeeping_retrying_nodes")).isEqualTo("gauge");
+    assertThat(type(operatorScrape, "livepatch_spec_writes_in_flight")).isEqualTo("gauge");
     assertThat(operatorScrape.value("livepatch_nodes", Map.of("livepatch", livePatch, "state", "pending"))
         + operatorScrape.value("livepatch_nodes", Map.of("livepatch", livePatch, "state", "in_progress"))
         + operatorScrape.value("livepatch_nodes", Map.of("livepatch", livePatch, "state", "updated"))

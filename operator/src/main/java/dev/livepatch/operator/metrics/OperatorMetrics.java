@@ -13,12 +13,13 @@ import java.util.Collection;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.IntSupplier;
 
 /**
  * The operator's own Prometheus metrics: {@code livepatch_nodes{livepatch,state}} (nodes by state per
  * LivePatch), {@code livepatch_admissions_total{livepatch}}, {@code livepatch_pauses_total{livepatch,reason}},
  * {@code livepatch_reconcile_seconds} (a histogram), the NodeLivePatch housekeeping's runs
- * ({@code livepatch_housekeeping_runs_total{outcome}}, {@code livepatch_housekeeping_retrying_nodes}) and the
+ * ({@code livepatch_housekeeping_runs_total{outcome}}, {@code livepatch_housekeeping_retrying_nodes}), the spec writes in flight ({@code livepatch_spec_writes_in_flight}) and the
  * transitions the daemons report ({@link ReportedTransitions}). JOSDK's and the JVM's meters share the registry (docs/design.md §6.5).
  */
 public final class OperatorMetrics {
@@ -77,6 +78,12 @@ public final class OperatorMetrics {
     public void housekeepingRetrying(Map<String, Integer> retrying) {
         Gauge.builder("livepatch_housekeeping_retrying_nodes", retrying, Map::size)
                 .description("Nodes whose NodeLivePatch housekeeping failed and waits for its retry").register(registry);
+    }
+
+    /** The NodeLivePatch spec writes started and not ended yet, as {@code inFlight} counts them (one per node at most). */
+    public void specWritesInFlight(IntSupplier inFlight) {
+        Gauge.builder("livepatch_spec_writes_in_flight", inFlight, IntSupplier::getAsInt)
+                .description("NodeLivePatch spec writes started and not ended yet").strongReference(true).register(registry);
     }
 
     public void reconciled(Duration took) {

@@ -107,6 +107,7 @@ public final class RolloutReconciler implements AutoCloseable {
             return Optional.of(RETRY_LOST_RACE); // the releases are not stored yet, or lost a race: read the nodes again first
         }
         if (plan.finished()) {
+            writes.forget(name);
             metrics.forget(name);
             events.forget(lp);
             return Optional.empty();
@@ -142,6 +143,11 @@ public final class RolloutReconciler implements AutoCloseable {
                 name, lp.getMetadata().getGeneration(), plan.status().getPhase(), plan.status().getSummary(), StatusEvents.names(p.admit()),
                 plan.releases().size(), submitted.deferred().size(), p.pacing().concurrency(), p.pacing().interval(),
                 Objects.requireNonNullElse(p.pacing().reason(), "no"), took);
+    }
+
+    /** The LivePatches whose spec writes it still holds anything for (their counters, a failure to throw). */
+    Set<String> heldSpecWrites() {
+        return writes.held();
     }
 
     /** Writes the status still waiting, then stops. */

@@ -90,6 +90,19 @@ final class SpecWrites {
         };
     }
 
+    /** Forgets a deleted LivePatch (none of its writes is in flight). */
+    void forget(String livePatch) {
+        inFlight.remove(livePatch);
+        failures.remove(livePatch);
+    }
+
+    /** The LivePatches it holds anything for. */
+    Set<String> held() {
+        Set<String> held = new java.util.HashSet<>(inFlight.keySet());
+        held.addAll(failures.keySet());
+        return held;
+    }
+
     /** Counts the writes one reconcile started (call right after submitting: none has been told before this matters). */
     void started(String livePatch, int writes) {
         inFlight.computeIfAbsent(livePatch, n -> new AtomicInteger()).addAndGet(writes);

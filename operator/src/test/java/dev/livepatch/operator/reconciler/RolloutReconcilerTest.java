@@ -125,6 +125,7 @@ class RolloutReconcilerTest {
             assertThat(n.getSpec().getRetained()).containsExactly("lp_fix_fix");
         });
         assertThat(cluster.reasons()).contains(Reasons.RELEASED);
+        assertThat(reconciler.heldSpecWrites()).as("a deleted LivePatch's spec-write counter goes with its finalizer").doesNotContain("fix");
     }
 
     @Test
