@@ -71,20 +71,24 @@ public final class ReconcileCostBench {
         long[] fleetNs = new long[reconciles];
         long[] reconcileNs = new long[reconciles];
         long[] allocated = new long[reconciles];
+        long[] cpu = new long[reconciles];
         for (int i = 0; i < warmup + reconciles; i++) {
             int earlierWrites = writers.pending();
             long a0 = threads.getThreadAllocatedBytes(thread);
+            long c0 = threads.getCurrentThreadCpuTime();
             long t0 = System.nanoTime();
             Fleet fleet = world.fleet(name -> batches.asWritten(name, Optional.ofNullable(world.store.get(name))));
             metrics.observed(fleet.nodeLivePatches().values());
             long t1 = System.nanoTime();
             reconciler.reconcile(status.freshest(world.rolling), fleet, (before, after) -> { });
             long t2 = System.nanoTime();
+            long c1 = threads.getCurrentThreadCpuTime();
             long a1 = threads.getThreadAllocatedBytes(thread);
             if (i >= warmup) {
                 fleetNs[i - warmup] = t1 - t0;
                 reconcileNs[i - warmup] = t2 - t1;
                 allocated[i - warmup] = a1 - a0;
+                cpu[i - warmup] = c1 - c0;
             }
             for (int w = 0; w < earlierWrites; w++) {
                 writers.run(0);
@@ -101,6 +105,7 @@ public final class ReconcileCostBench {
             total[i] = fleetNs[i] + reconcileNs[i];
         }
         System.out.println("whole:           " + MidRollout.summary(total));
+        System.out.println("whole, CPU:      " + MidRollout.summary(cpu));
         java.util.Arrays.sort(allocated);
         System.out.printf("allocated per whole reconcile: median=%.2fMB%n", allocated[reconciles / 2] / 1e6);
     }
