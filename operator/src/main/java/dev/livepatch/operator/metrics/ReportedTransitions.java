@@ -41,7 +41,11 @@ public final class ReportedTransitions {
     /** Counts what these NodeLivePatches report that was not counted before; forgets nodes no longer there. */
     public void observe(Collection<NodeLivePatch> nodeLivePatches) {
         for (NodeLivePatch nlp : nodeLivePatches) {
-            seen.compute(nlp.getMetadata().getName(), (node, before) -> count(nlp, before));
+            Seen before = seen.get(nlp.getMetadata().getName());
+            if (before != null && unchanged(nlp, before)) {
+                continue; // the common case: counted at this resourceVersion already, read without a write to the map
+            }
+            seen.compute(nlp.getMetadata().getName(), (node, earlier) -> count(nlp, earlier));
         }
         if (seen.size() > nodeLivePatches.size()) {
             Set<String> present = nodeLivePatches.stream().map(n -> n.getMetadata().getName()).collect(Collectors.toSet());
@@ -50,10 +54,10 @@ public final class ReportedTransitions {
     }
 
     private Seen count(NodeLivePatch nlp, Seen before) {
-        String version = nlp.getMetadata().getResourceVersion();
-        if (before != null && version != null && version.equals(before.resourceVersion())) {
+        if (before != null && unchanged(nlp, before)) {
             return before;
         }
+        String version = nlp.getMetadata().getResourceVersion();
         Instant upTo = before == null ? countFrom : before.finishedUpTo();
         String stalled = before == null ? null : before.stalledTransition();
         NodeLivePatchStatus status = nlp.getStatus();
@@ -72,6 +76,11 @@ public final class ReportedTransitions {
             }
         }
         return new Seen(version, newest, countStall(status, before == null, stalled));
+    }
+
+    private static boolean unchanged(NodeLivePatch nlp, Seen before) {
+        String version = nlp.getMetadata().getResourceVersion();
+        return version != null && version.equals(before.resourceVersion());
     }
 
     /** The key of the stalled transition in flight once counted, else what was counted before. */

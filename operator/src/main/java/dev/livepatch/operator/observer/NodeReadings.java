@@ -4,9 +4,11 @@ import dev.livepatch.api.v1alpha1.LivePatch;
 import dev.livepatch.api.v1alpha1.NodeLivePatch;
 import dev.livepatch.api.v1alpha1.NodeLivePatchSpec;
 import dev.livepatch.api.v1alpha1.NodeModule;
+import dev.livepatch.operator.rollout.NodeView;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,9 +41,59 @@ final class NodeReadings {
             return new Versions(n.getUid(), n.getResourceVersion(), p.getUid(), p.getResourceVersion(), p.getGeneration(),
                     spec == null ? null : spec.getModules(), spec == null ? null : spec.getRetained());
         }
+
+        /** {@code equals(of(node, nlp))} without making one: this runs for every node of every reconcile. */
+        boolean matches(Node node, NodeLivePatch nlp) {
+            ObjectMeta n = node.getMetadata();
+            if (n.getResourceVersion() == null || !n.getResourceVersion().equals(nodeVersion) || !Objects.equals(n.getUid(), nodeUid)) {
+                return false;
+            }
+            if (nlp == null) {
+                return nlpVersion == null && nlpUid == null;
+            }
+            ObjectMeta p = nlp.getMetadata();
+            NodeLivePatchSpec spec = nlp.getSpec();
+            return p.getResourceVersion() != null && p.getResourceVersion().equals(nlpVersion) && Objects.equals(p.getUid(), nlpUid)
+                    && Objects.equals(p.getGeneration(), nlpGeneration) && Objects.equals(spec == null ? null : spec.getModules(), modules)
+                    && Objects.equals(spec == null ? null : spec.getRetained(), retained);
+        }
     }
 
-    private record Held(Versions versions, NodeReading reading) {}
+    private record Held(Versions versions, Read read) {}
+
+    /**
+     * A node's reading and what the observer builds from it for one reconcile, each built again only
+     * when what it is made of differs: the node as the Observation lists it (the very Node and
+     * NodeLivePatch read now), and its view at the progress clock read now.
+     */
+    static final class Read {
+        private final NodeReading reading;
+        private Observation.ObservedNode observed;
+        private NodeView progressed;
+
+        Read(NodeReading reading) {
+            this.reading = reading;
+        }
+
+        NodeReading reading() {
+            return reading;
+        }
+
+        Observation.ObservedNode observed(Node node, NodeLivePatch nlp) {
+            if (observed == null || observed.node() != node || observed.current() != nlp) {
+                observed = new Observation.ObservedNode(node, nlp, reading.desired());
+            }
+            return observed;
+        }
+
+        /** Only for a node the LivePatch selects (its reading has a view). */
+        NodeView view(Instant progressAt) {
+            if (progressed == null || !Objects.equals(progressed.progressAt(), progressAt)) {
+                progressed = reading.view().withProgressAt(progressAt);
+            }
+            return progressed;
+        }
+    }
 
     private String livePatches;
     private final Map<String, Held> byNode = new HashMap<>();
@@ -57,25 +109,30 @@ final class NodeReadings {
         }
     }
 
-    NodeReading reading(LivePatch lp, Fleet fleet, Node node, NodeLivePatch nlp) {
-        Versions versions = Versions.of(node, nlp);
+    Read read(LivePatch lp, Fleet fleet, Node node, NodeLivePatch nlp) {
         String name = node.getMetadata().getName();
-        Held held = versions == null ? null : byNode.get(name);
-        if (held != null && held.versions().equals(versions)) {
-            return held.reading();
+        Held held = byNode.get(name);
+        if (held != null && held.versions().matches(node, nlp)) {
+            return held.read();
         }
-        NodeReading reading = NodeReading.of(lp, fleet, node, nlp);
+        Versions versions = Versions.of(node, nlp);
+        Read read = new Read(NodeReading.of(lp, fleet, node, nlp));
         if (versions != null) {
-            byNode.put(name, new Held(versions, reading));
+            byNode.put(name, new Held(versions, read));
         } else {
             byNode.remove(name);
         }
-        return reading;
+        return read;
     }
 
-    /** Forgets nodes that are gone. */
+    /**
+     * Forgets nodes that are gone once it holds more than {@code nodes}: a gone node's reading is
+     * never reused for a node that comes back under its name (a recreated object has a new uid).
+     */
     void retain(Set<String> nodes) {
-        byNode.keySet().retainAll(nodes);
+        if (byNode.size() > nodes.size()) {
+            byNode.keySet().retainAll(nodes);
+        }
     }
 
     /** What of a LivePatch a reading depends on: its name, uid, generation, age, deletion and spec; not its status. */

@@ -46,12 +46,13 @@ public final class Observer {
         List<String> release = new ArrayList<>();
         for (Node node : fleet.nodes()) {
             NodeLivePatch nlp = fleet.nodeLivePatch(node);
-            NodeReading reading = readings == null ? NodeReading.of(lp, fleet, node, nlp) : readings.reading(lp, fleet, node, nlp);
+            NodeReadings.Read read = readings == null ? new NodeReadings.Read(NodeReading.of(lp, fleet, node, nlp)) : readings.read(lp, fleet, node, nlp);
+            NodeReading reading = read.reading();
             if (reading.view() != null) {
-                views.add(reading.view().withProgressAt(progress.since(nlp, now)));
+                views.add(read.view(progress.since(nlp, now)));
                 history.addAll(reading.transitions());
             }
-            nodes.put(node.getMetadata().getName(), new Observation.ObservedNode(node, nlp, reading.desired()));
+            nodes.put(node.getMetadata().getName(), read.observed(node, nlp));
             if (reading.release()) {
                 release.add(node.getMetadata().getName());
             }

@@ -1,6 +1,7 @@
 package dev.livepatch.operator.observer;
 
 import dev.livepatch.api.v1alpha1.NodeLivePatch;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
@@ -14,7 +15,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * node's clock starts again, which delays a NodeUnresponsive verdict, never hastens one.
  */
 final class ProgressClock {
-    private record Seen(String resourceVersion, Instant since) {}
+    private record Seen(String resourceVersion, Long generation, Instant since) {
+        boolean shows(ObjectMeta m) {
+            return Objects.equals(resourceVersion, m.getResourceVersion()) && Objects.equals(generation, m.getGeneration());
+        }
+    }
 
     private final Map<String, Seen> byNode = new ConcurrentHashMap<>();
 
@@ -24,13 +29,18 @@ final class ProgressClock {
             return null;
         }
         // With the generation: a spec write in flight shows the stored resourceVersion at the next generation (NodeSpecBatches#asWritten).
-        String version = nlp.getMetadata().getResourceVersion() + "/" + nlp.getMetadata().getGeneration();
-        return byNode.compute(nlp.getMetadata().getName(),
-                (name, old) -> old != null && Objects.equals(old.resourceVersion(), version) ? old : new Seen(version, now)).since();
+        ObjectMeta m = nlp.getMetadata();
+        Seen seen = byNode.get(m.getName());
+        if (seen != null && seen.shows(m)) {
+            return seen.since(); // the common case, read without a write to the map
+        }
+        return byNode.compute(m.getName(), (name, old) -> old != null && old.shows(m) ? old : new Seen(m.getResourceVersion(), m.getGeneration(), now)).since();
     }
 
-    /** Forgets nodes that are gone. */
+    /** Forgets nodes that are gone once it holds more than {@code nodes}: a gone node's entry never matches a recreated object (a new resourceVersion). */
     void retain(Set<String> nodes) {
-        byNode.keySet().retainAll(nodes);
+        if (byNode.size() > nodes.size()) {
+            byNode.keySet().retainAll(nodes);
+        }
     }
 }

@@ -32,7 +32,8 @@ import net.jqwik.api.constraints.IntRange;
 /**
  * Reusing the readings of unchanged nodes decides nothing differently: over random fleets and
  * random sequences of changes (labels, kernels, readiness, admissions, daemon reports, releases,
- * Nodes and NodeLivePatches deleted and recreated under their old name and resourceVersion,
+ * Nodes and NodeLivePatches deleted and recreated under their old name and resourceVersion, the
+ * informer's relist (new instances, same versions), a write told to the observer before its watch event,
  * objects never stored, LivePatch spec edits with and without a new generation, status-only writes,
  * an older LivePatch that clashes or not, appears, goes or is being deleted), the observer that
  * reuses readings and the one that reads every node every time give equal Observations and equal
@@ -52,9 +53,19 @@ class NodeReadingsPropertiesTest {
             world.change();
             Instant now = START.plusSeconds(step * 7L);
             Fleet fleet = world.fleet();
+            if (world.writtenAhead != null) {
+                memoised.wrote(world.writtenAhead, now.minusSeconds(3));
+                plain.wrote(world.writtenAhead, now.minusSeconds(3));
+                world.writtenAhead = null;
+            }
             Observation fast = memoised.forRollout(world.fix, fleet, now);
             Observation full = plain.forRollout(world.fix, fleet, now);
             assertThat(fast).as("step %d: %s", step, world.last).isEqualTo(full);
+            for (Node node : fleet.nodes()) {
+                Observation.ObservedNode listed = fast.nodes().get(node.getMetadata().getName());
+                assertThat(listed.node()).as("step %d: %s: the Node read now", step, world.last).isSameAs(node);
+                assertThat(listed.current()).as("step %d: %s: the NodeLivePatch read now", step, world.last).isSameAs(fleet.nodeLivePatch(node));
+            }
             RolloutPlan a = planner.rollout(fast, now);
             RolloutPlan b = planner.rollout(full, now);
             assertThat(a.admission()).isEqualTo(b.admission());
@@ -69,6 +80,8 @@ class NodeReadingsPropertiesTest {
         final Map<String, Node> nodes = new LinkedHashMap<>();
         final Map<String, NodeLivePatch> nlps = new LinkedHashMap<>();
         final Map<String, NodeLivePatch> beforeInFlight = new LinkedHashMap<>();
+        /** A NodeLivePatch this operator stored whose watch event has not arrived: the observers are told, the fleet still shows the older one. */
+        NodeLivePatch writtenAhead;
         LivePatch fix = livePatch("fix", "2026-02-01T00:00:00Z");
         LivePatch old;
         long versions = 100;
@@ -92,7 +105,7 @@ class NodeReadingsPropertiesTest {
         void change() {
             List<String> names = List.copyOf(nodes.keySet());
             String name = names.get(random.nextInt(names.size()));
-            int what = random.nextInt(14);
+            int what = random.nextInt(16);
             last = "change " + what + " on " + name;
             switch (what) {
                 case 0 -> nodes.put(name, stored(edit(nodes.get(name), n -> n.getMetadata().getLabels().put("pool", random.nextBoolean() ? "a" : "b"))));
@@ -112,8 +125,16 @@ class NodeReadingsPropertiesTest {
                         : stored(edit(old, lp -> lp.getMetadata().setDeletionTimestamp("2026-05-01T11:00:00Z")));
                 case 11 -> nodes.put(name, edit(nodes.get(name), n -> n.getMetadata().setResourceVersion(null)));
                 case 12 -> inFlightOrLost(name);
+                case 13 -> relist();
+                case 14 -> writtenAhead = nlps.containsKey(name) ? stored(edit(nlps.get(name), c -> { })) : null;
                 default -> nlps.remove(name);
             }
+        }
+
+        /** The informer lists again: every object a new instance, equal to the one before, under the same resourceVersion. */
+        void relist() {
+            nodes.replaceAll((n, node) -> edit(node, c -> { }));
+            nlps.replaceAll((n, nlp) -> edit(nlp, c -> { }));
         }
 
         /**
