@@ -152,9 +152,15 @@ public class HostState {
         return JSON.convertValue(JSON.valueToTree(this), HostState.class);
     }
 
-    /** A new boot: the kernel has nothing loaded; failures stay (their spec entries did not change), and so does the last converged set. */
+    /**
+     * A new boot: the kernel has nothing loaded; failures that a retry cannot mend stay (their spec
+     * entries did not change), and so does the last converged set. Retryable ones go: what made them
+     * so (a busy kernel, a fetch that timed out) was the last boot's, and their back-off must not hold
+     * the boot restore back from loading the module now.
+     */
     public void rebooted(String newBootId) {
         bootId = newBootId;
+        failures.values().removeIf(f -> f.retryable);
         managed.clear();
         retained.clear();
         pendingUnloads.clear();

@@ -52,4 +52,28 @@ class BootRestoreCasesTest {
             assertThat(w.transitionsStarted() - before).as("the daemon loads nothing again").isEqualTo(2);
         }
     }
+
+    /**
+     * Found by the model test's restore property: a load refused with EBUSY (retryable, its next try a
+     * second later) on one boot, then a reboot: the restore left the module "Pending Retrying" behind
+     * the last boot's back-off, so the node came up without it until the daemon ran.
+     */
+    @Test
+    void aRetryableFailureOfTheLastBootDoesNotHoldTheRestoreBack() {
+        try (NodeWorld w = new NodeWorld(false)) {
+            NodeLivePatchSpec pinned = w.spec(List.of("lp_pin1"), OnStall.Revert);
+            w.settle(pinned, 20);
+            w.reboot();
+            w.failNextLoad(dev.livepatch.daemon.kernel.Errno.EBUSY);
+            w.slice(pinned);
+            assertThat(w.records().failures.get("lp_pin1").retryable).as("the daemon's load on this boot was refused, to be retried").isTrue();
+            w.stopFaults();
+            w.reboot();
+
+            BootRestore.Outcome o = w.restore();
+
+            assertThat(o.exitCode()).as(o.summary()).isZero();
+            assertThat(NodeWorld.settled(w.kernel())).containsExactly("lp_pin1");
+        }
+    }
 }
