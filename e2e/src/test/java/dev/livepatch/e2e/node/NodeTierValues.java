@@ -8,9 +8,9 @@ import dev.livepatch.fixtures.fleet.SimFleet;
  * the API server (the serving certificate names that address, as a cluster's names its service
  * address: the daemon's client verifies the chain and the host name). The operator's pod selects
  * no node: the operator runs on the host. The daemon's pods keep off the simulated nodes (a node
- * affinity on the fleet's label): their daemons run in the test's JVM. JVM flags for a TCG guest
- * (C1 only, serial GC), and a start budget of 300 s for it (the chart's 120 s was missed twice in a
- * row by the guest's daemon on a loaded host). The boot restore's static pod directory and pause
+ * affinity on the fleet's label): their daemons run in the test's JVM. The daemon's JVM flags are
+ * the chart's own (its memory is measured as a user's pod has it), with a start budget of 300 s for
+ * a TCG guest (the chart's 120 s was missed twice in a row by the guest's daemon on a loaded host). The boot restore's static pod directory and pause
  * image when given.
  */
 final class NodeTierValues {
@@ -39,7 +39,6 @@ final class NodeTierValues {
           image:
             repository: %s
             tag: %s
-          javaOptions: "-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError -XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
           startupProbe: {periodSeconds: 2, failureThreshold: 150}
           extraEnv:
             - {name: KUBERNETES_SERVICE_HOST, value: "%s"}
